@@ -1,0 +1,43 @@
+// What every CLI command gets: the parsed configuration, a quiet logger, an open database, and one
+// place that turns expected failures into a sentence and an exit code.
+import { ConfigError, loadConfig, readEnvFile, type Config } from '../config.ts';
+import { openDatabase, type OpenDb } from '../db/open.ts';
+import { SetupError, UserError } from '../errors.ts';
+import { createLogger, type Logger } from '../log.ts';
+
+export interface CliContext {
+  config: Config;
+  db: OpenDb;
+  log: Logger;
+  out: (line?: string) => void;
+}
+
+/** Prints an expected failure as one line on stderr and sets a non-zero exit code. */
+export function reportFailure(err: unknown): void {
+  if (err instanceof ConfigError) {
+    process.stderr.write(`antifraud: ${err.problems.join('\nantifraud: ')}\n`);
+    process.exitCode = 78; // EX_CONFIG
+  } else if (err instanceof UserError || err instanceof SetupError) {
+    process.stderr.write(`antifraud: ${err.message}\n`);
+    process.exitCode = err instanceof UserError ? 1 : 69; // EX_UNAVAILABLE
+  } else {
+    process.stderr.write(`antifraud: unexpected error: ${(err as Error)?.stack ?? String(err)}\n`);
+    process.exitCode = 70; // EX_SOFTWARE
+  }
+}
+
+/** Runs `fn` with the database open, closing it (and the embedded server) afterwards. */
+export async function withDb(fn: (ctx: CliContext) => Promise<void>): Promise<void> {
+  let db: OpenDb | undefined;
+  try {
+    const config = loadConfig(process.env, readEnvFile());
+    // CLI output is the command's own; logs only say what went wrong.
+    const log = createLogger({ level: process.env.LOG_LEVEL ?? 'warn', pretty: false, destination: process.stderr as never });
+    db = await openDatabase(config, log);
+    await fn({ config, db, log, out: (line = '') => process.stdout.write(line + '\n') });
+  } catch (err) {
+    reportFailure(err);
+  } finally {
+    await db?.shutdown().catch(() => undefined);
+  }
+}

@@ -1,0 +1,24 @@
+// The `antifraud` command line.
+import { Command } from 'commander';
+import { registerDb } from './db.ts';
+import { registerOrg } from './org.ts';
+
+/** Builds the command tree (exported for tests). */
+export function buildProgram(): Command {
+  const program = new Command('antifraud')
+    .description('反诈宣传转发助手 antifraud-relay — administration of the WeChat anti-fraud relay bot')
+    .showHelpAfterError('(run with --help for usage)')
+    .addHelpText(
+      'after',
+      `
+The database is the embedded one under DATA_DIR (default ./data) unless DATABASE_URL is set.
+Examples:
+  antifraud org import content/org/qinzhou-sample.csv
+  antifraud org codes --rotate 钦南区教育局`,
+    );
+  registerOrg(program);
+  registerDb(program);
+  return program;
+}
+
+await buildProgram().parseAsync(process.argv);
