@@ -71,6 +71,11 @@ export async function startEmbedded(dataDir: string, password: string, log: Logg
   }
   const port = await freePort();
   const isRoot = os.userInfo().uid === 0;
+  if (isRoot) {
+    // The server runs as the unprivileged postgres user, which must be able to reach its directory.
+    const mode = fs.statSync(dataDir).mode;
+    if ((mode & 0o001) === 0) fs.chmodSync(dataDir, mode | 0o011);
+  }
   const pgLog = log.child({ name: 'postgres' });
   const lines: string[] = [];
   const pg = new EmbeddedPostgres({

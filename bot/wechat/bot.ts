@@ -1,0 +1,96 @@
+// Builds and starts the Wechaty bot for one WeChat account (the only place that creates one).
+import path from 'node:path';
+import qrcodeTerminal from 'qrcode-terminal';
+import { WechatyBuilder, type Wechaty } from 'wechaty';
+import type { Logger } from '../log.ts';
+
+export type LoginState = 'starting' | 'waiting_scan' | 'logged_in' | 'logged_out' | 'error';
+
+export interface LoginStatus {
+  state: LoginState;
+  /** The QR code payload while waiting for a scan (render it as a QR image). */
+  qrcode?: string;
+  user?: string;
+  error?: string;
+  since: Date;
+}
+
+export interface WechatBotOptions {
+  name: string;
+  /** Where the session (memory card) is kept; default: the working directory. */
+  dataDir?: string;
+  puppet: string;
+  /** Puppet instance (tests and the demo pass a mock); otherwise built from `puppet`. */
+  puppetInstance?: unknown;
+  log: Logger;
+  /** Print the QR code in the terminal (default: when stdout is a terminal or not under test). */
+  printQr?: boolean;
+}
+
+export interface WechatBot {
+  wechaty: Wechaty;
+  status(): LoginStatus;
+  onStatus(fn: (s: LoginStatus) => void): void;
+  start(): Promise<void>;
+}
+
+/** Builds the bot and tracks its login state; does not start it. */
+export function createWechatBot(opts: WechatBotOptions): WechatBot {
+  const log = opts.log.child({ name: 'wechat', account: opts.name });
+  // WechatyBuilder needs the name explicitly: WECHATY_NAME alone is ignored.
+  // The session lives in <name>.memory-card.json; a path keeps it under DATA_DIR.
+  const wechaty = WechatyBuilder.build({
+    name: opts.dataDir ? path.join(opts.dataDir, opts.name) : opts.name,
+    puppet: (opts.puppetInstance ?? opts.puppet) as never,
+  });
+  let status: LoginStatus = { state: 'starting', since: new Date() };
+  const listeners: ((s: LoginStatus) => void)[] = [];
+  const set = (next: Omit<LoginStatus, 'since'>) => {
+    status = { ...next, since: new Date() };
+    for (const fn of listeners) fn(status);
+  };
+
+  wechaty.on('scan', (qrcode, code) => {
+    if (!qrcode) return;
+    set({ state: 'waiting_scan', qrcode });
+    log.info({ scanStatus: code }, 'waiting for WeChat login: scan the QR code with the bot account\'s WeChat');
+    if (opts.printQr ?? true) qrcodeTerminal.generate(qrcode, { small: true }, (art: string) => process.stdout.write(art + '\n'));
+  });
+  wechaty.on('login', (user) => {
+    set({ state: 'logged_in', user: user.name() });
+    log.info({ user: user.name() }, 'logged in to WeChat');
+  });
+  wechaty.on('logout', (user, reason) => {
+    set({ state: 'logged_out', user: user?.name() });
+    log.warn({ reason }, 'logged out of WeChat: scan the new QR code to log in again');
+  });
+  // wechat4u retries by itself and repeats the same error many times a second when WeChat is
+  // unreachable: log each distinct error once a minute.
+  const lastLogged = new Map<string, number>();
+  let suppressed = 0;
+  wechaty.on('error', (err) => {
+    const message = (err as Error)?.message ?? String(err);
+    const now = Date.now();
+    if (now - (lastLogged.get(message) ?? 0) >= 60_000) {
+      lastLogged.set(message, now);
+      log.error({ error: message, repeatsSinceLast: suppressed }, 'puppet error (the puppet keeps retrying)');
+      suppressed = 0;
+    } else suppressed++;
+    if (status.state !== 'logged_in') set({ state: 'error', error: message });
+  });
+
+  return {
+    wechaty,
+    status: () => status,
+    onStatus: (fn) => void listeners.push(fn),
+    start: async () => {
+      log.info({ puppet: opts.puppet }, 'starting the WeChat puppet');
+      try {
+        await wechaty.start();
+      } catch (err) {
+        set({ state: 'error', error: (err as Error).message });
+        throw err;
+      }
+    },
+  };
+}
