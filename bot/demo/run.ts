@@ -14,7 +14,7 @@ import { createWechatBot } from '../wechat/bot.ts';
 import { createProgress, describeWorldEvent, formatReport, stamp } from './narrate.ts';
 import { buildReport, type DemoReport } from './report.ts';
 import { loadScenario, scenarioEnd, type Scenario } from './scenario.ts';
-import { installVirtualClock, keepConnectionsOpen, type VirtualClock } from './virtual-clock.ts';
+import { installVirtualClock, keepConnectionsOpen, warmUpPrisma, type VirtualClock } from './virtual-clock.ts';
 import { buildWorld } from './world.ts';
 
 export const DEFAULT_SCENARIO = path.resolve(import.meta.dirname, '../../content/scenarios/default.json');
@@ -80,6 +80,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
     );
     say(t('demo.org_imported', { units: imported.created.length }));
 
+    await warmUpPrisma(db.prisma);
     vc = installVirtualClock(start);
     const ctx = { db, clock: vc.clock, log, config, ledgerSecret: db.ledgerSecret };
     const bots = world.puppets().map((p) => ({

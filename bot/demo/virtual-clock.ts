@@ -6,6 +6,7 @@
 import * as FakeTimers from '@sinonjs/fake-timers';
 import pg from 'pg';
 import type { Clock } from '../clock.ts';
+import type { PrismaClient } from '../db/client.ts';
 
 /** Timers the demo fakes: never setImmediate, nextTick, hrtime or performance (real I/O needs them). */
 export const FAKED = ['Date', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'] as const;
@@ -58,6 +59,16 @@ export function trackDatabaseActivity(): void {
       return result;
     };
   }
+}
+
+/**
+ * Prisma loads its query compiler on first use: real asynchronous work that is not a pg query, so
+ * the clock could run ahead of it. Run one transaction before the clock is installed.
+ */
+export async function warmUpPrisma(prisma: PrismaClient): Promise<void> {
+  await prisma.$transaction(async (tx) => {
+    await tx.$queryRawUnsafe('SELECT 1');
+  });
 }
 
 let keepOpen = false;
