@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { registerDb } from './db.ts';
 import { registerOrg } from './org.ts';
+import { registerRelay } from './relay.ts';
 
 /** Builds the command tree (exported for tests). */
 export function buildProgram(): Command {
@@ -18,6 +19,7 @@ Examples:
     );
   registerOrg(program);
   registerDb(program);
+  registerRelay(program);
   return program;
 }
 
