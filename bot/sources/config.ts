@@ -32,7 +32,7 @@ function readFile(file: string): SourcesConfig {
   try {
     raw = parse(fs.readFileSync(file, 'utf8')) ?? {};
   } catch (err) {
-    throw new SetupError(`cannot read the sources file ${file}: ${(err as Error).message} — fix the YAML or unset SOURCES_FILE`);
+    throw new SetupError(`cannot read the sources file ${file}: ${(err as Error).message.split('\n')[0]} — fix the YAML or unset SOURCES_FILE`);
   }
   const r = sourcesSchema.safeParse(raw);
   if (!r.success) {
