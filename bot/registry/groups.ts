@@ -1,6 +1,6 @@
 // Registered groups and their lifecycle: lookup by room, authority, removal and re-adding,
 // topic changes, and re-matching rooms by topic after each login (room ids change on wechat4u).
-import type { Account, AppContext, RoomEvent } from '../app.ts';
+import type { Account, AppContext, InboundHandler, RoomEvent } from '../app.ts';
 import type { ChatGroup, OrgUnit, PrismaClient } from '../db/client.ts';
 import { t } from '../i18n.ts';
 import { memberKey } from '../ledger/member-key.ts';
@@ -221,4 +221,9 @@ export async function rematchRooms(ctx: AppContext, account: Account, rooms: Roo
     result.matched++;
   }
   return result;
+}
+
+/** The registry's pipeline step: room lifecycle events (removal, re-adding, topic, login). */
+export function createRegistryHandler(ctx: AppContext): InboundHandler {
+  return { name: 'registry', room: (ev, account) => onRoomEvent(ctx, account, ev) };
 }

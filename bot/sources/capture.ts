@@ -91,7 +91,8 @@ export async function capturePost(prisma: PrismaClient, source: Source, item: Ca
     item.publishedAt ?? null,
     item.createdBy ?? null,
   );
-  const { id, created } = rows[0];
+  // A concurrent insert committed after this statement's snapshot: neither branch saw a row.
+  const { id, created } = rows[0] ?? { id: (await prisma.post.findUniqueOrThrow({ where: { canonicalKey: key } })).id, created: false };
   await prisma.postOrigin.createMany({
     data: [{ postId: id, sourceId: source.id, externalId: item.externalId ?? '', seenAt: at }],
     skipDuplicates: true,

@@ -11,7 +11,7 @@ import { createCommandHandler } from '../../bot/commands/registry.ts';
 import { loadConfig } from '../../bot/config.ts';
 import type { Post } from '../../bot/db/client.ts';
 import { ensureAccount } from '../../bot/registry/account.ts';
-import { onRoomEvent } from '../../bot/registry/groups.ts';
+import { createRegistryHandler } from '../../bot/registry/groups.ts';
 import type { SourcesConfig } from '../../bot/sources/config.ts';
 import { createSourceCapture } from '../../bot/sources/inbound.ts';
 import { attachAdapter, createChatPort, type WechatAdapter } from '../../bot/wechat/adapter.ts';
@@ -78,7 +78,7 @@ export async function chatWorld(opts: WorldOptions) {
     [
       createCommandHandler(ctx, { sources: { config: sources, onPostCaptured } }),
       createSourceCapture(ctx, { config: sources, onPostCaptured }),
-      { name: 'registry', room: (ev, acc) => onRoomEvent(ctx, acc, ev) },
+      createRegistryHandler(ctx),
       ...(opts.handlers ?? []),
     ],
     captured.log,
