@@ -1,40 +1,136 @@
-// Assembles the running bot for a list of WeChat accounts: account rows, the chat adapter, the
-// inbound pipeline, the relay workers and the schedules. bot/main.ts (one account, the real
-// puppet) and the demo (several accounts, mock puppets, virtual clock) both call it, so the demo
-// runs exactly the production wiring.
-import type { AppContext } from './app.ts';
+// Assembles the running bot for a list of WeChat accounts: account rows, the chat adapter and
+// ChatPort per account, the inbound pipeline (commands → source capture → relay reconciliation →
+// registry room events), delivery planning for captured posts, one relay worker per account, and
+// the schedules. bot/main.ts (one account, the real puppet) and the demo (several accounts, mock
+// puppets, virtual clock) both call it, so the demo runs exactly the production wiring.
+import fs from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { ScheduledTask } from 'node-cron';
+import { createPipeline, type Account, type AppContext, type InboundHandler } from './app.ts';
+import { createCommandHandler } from './commands/registry.ts';
+import type { Post } from './db/client.ts';
+import { planPost } from './relay/plan.ts';
+import { relayReconciler } from './relay/reconcile.ts';
+import { checkJob, startSchedules, type ScheduledJob, type Schedules } from './relay/run-coordinator.ts';
+import { relaySettings, type RelaySettings } from './relay/settings.ts';
+import { startWorker, type RelayWorker } from './relay/worker.ts';
+import { ensureAccount, recordLoginState } from './registry/account.ts';
+import { createRegistryHandler } from './registry/groups.ts';
+import type { SourcesConfig } from './sources/config.ts';
+import { createSourceCapture } from './sources/inbound.ts';
+import { attachAdapter, createChatPort, type WechatAdapter } from './wechat/adapter.ts';
 import type { WechatBot } from './wechat/bot.ts';
+
+export const SCHEDULES_DIR = path.resolve(import.meta.dirname, '../schedules');
 
 export interface RuntimeBot {
   /** WECHATY_NAME of the account (BotAccount.name). */
   name: string;
+  /** The puppet package name (chooses the renderings the relay uses). */
+  puppet: string;
   wechat: WechatBot;
 }
 
+export interface RuntimeOptions {
+  sources: SourcesConfig;
+  relay?: RelaySettings;
+  /** Uniform [0, 1) source for the relay's gaps (the demo passes a seeded one). */
+  random?: () => number;
+  /** Where schedules/*.ts live (default: the project's schedules/). */
+  schedulesDir?: string;
+  /** Pipeline steps after the built-in ones (e.g. ledger confirmations). */
+  handlers?: InboundHandler[];
+}
+
 export interface Runtime {
-  accounts: { id: number; name: string }[];
-  /** Stops schedules and workers (not the puppets' sessions: see bot/main.ts). */
+  accounts: Account[];
+  adapters: WechatAdapter[];
+  workers: RelayWorker[];
+  /** Resolves when every message seen so far has gone through the pipeline. */
+  settled(): Promise<void>;
+  /** Stops schedules, workers and adapters (not the puppets' sessions: see bot/main.ts). */
   stop(): Promise<void>;
 }
 
-/** Upserts the account rows and starts every bot; returns a handle to stop what it started. */
-export async function startRuntime(ctx: AppContext, bots: RuntimeBot[]): Promise<Runtime> {
-  const accounts: { id: number; name: string }[] = [];
+/** A schedules/ module: a ScheduledJob (default export or `job`), or a self-starting job with `start()`. */
+type ScheduleModule = {
+  default?: unknown;
+  job?: unknown;
+  id?: string;
+  start?: (ctx: AppContext, sources: SourcesConfig, onPostCaptured?: (post: Post) => Promise<void> | void) => ScheduledTask;
+};
+
+async function loadSchedules(dir: string): Promise<{ jobs: ScheduledJob[]; selfStarting: ScheduleModule[] }> {
+  const files = fs.readdirSync(dir).filter((f) => /\.(ts|js)$/.test(f) && !f.endsWith('.d.ts')).sort();
+  const jobs: ScheduledJob[] = [];
+  const selfStarting: ScheduleModule[] = [];
+  for (const f of files) {
+    const mod = (await import(pathToFileURL(path.join(dir, f)).href)) as ScheduleModule;
+    if (mod.default ?? mod.job) {
+      const job = checkJob(mod.default ?? mod.job, f);
+      if (jobs.some((j) => j.id === job.id)) throw new Error(`schedule ${f}: the id "${job.id}" is used twice`);
+      jobs.push(job);
+    } else if (typeof mod.start === 'function') selfStarting.push(mod);
+    else throw new Error(`schedule ${f}: exports neither a job nor start()`);
+  }
+  return { jobs, selfStarting };
+}
+
+/** Starts everything for `bots`; returns a handle that stops it again. */
+export async function startRuntime(ctx: AppContext, bots: RuntimeBot[], opts: RuntimeOptions): Promise<Runtime> {
+  const log = ctx.log.child({ name: 'runtime' });
+  const settings = opts.relay ?? relaySettings();
+  const workers: RelayWorker[] = [];
+  const onPostCaptured = async (post: Post): Promise<void> => {
+    const r = await planPost(ctx, post.id, settings);
+    log.info({ post: post.code, ...r }, 'deliveries planned');
+    for (const w of workers) w.wake();
+  };
+  const pipeline = createPipeline(
+    [
+      createCommandHandler(ctx, { sources: { config: opts.sources, onPostCaptured } }),
+      createSourceCapture(ctx, { config: opts.sources, onPostCaptured }),
+      relayReconciler(ctx),
+      createRegistryHandler(ctx),
+      ...(opts.handlers ?? []),
+    ],
+    ctx.log,
+  );
+
+  const accounts: Account[] = [];
+  const adapters: WechatAdapter[] = [];
   for (const b of bots) {
-    const row = await ctx.db.prisma.botAccount.upsert({
-      where: { name: b.name },
-      create: { name: b.name, puppet: 'wechaty' },
-      update: {},
-      select: { id: true, name: true },
+    const row = await ensureAccount(ctx.db.prisma, b.name, b.puppet);
+    const account: Account = { id: row.id, name: b.name, chat: createChatPort(b.wechat.wechaty, b.name, b.puppet) };
+    accounts.push(account);
+    adapters.push(attachAdapter({ wechaty: b.wechat.wechaty, account, pipeline, clock: ctx.clock, log: ctx.log }));
+    b.wechat.onStatus((s) => {
+      void recordLoginState(ctx.db.prisma, account.id, { state: s.state, user: s.user, qrcode: s.qrcode, at: ctx.clock.now() }).catch((err) =>
+        log.warn({ err: (err as Error).message, account: account.name }, 'could not record the login state'),
+      );
     });
-    accounts.push(row);
   }
   for (const b of bots) await b.wechat.start();
-  const stops: (() => Promise<void> | void)[] = [];
+  for (const a of accounts) workers.push(startWorker(ctx, a, { settings, random: opts.random }));
+
+  const { jobs, selfStarting } = await loadSchedules(opts.schedulesDir ?? SCHEDULES_DIR);
+  const schedules: Schedules = startSchedules(ctx, jobs);
+  const tasks = selfStarting.map((m) => m.start!(ctx, opts.sources, onPostCaptured));
+
+  const settled = async () => {
+    await Promise.all(adapters.map((a) => a.settled()));
+  };
   return {
     accounts,
+    adapters,
+    workers,
+    settled,
     stop: async () => {
-      while (stops.length) await stops.pop()!();
+      for (const t of tasks) await t.stop();
+      await schedules.stop();
+      await Promise.all(workers.map((w) => w.stop()));
+      for (const a of adapters) a.detach();
     },
   };
 }

@@ -9,10 +9,13 @@ import { openDatabase, type OpenDb } from '../db/open.ts';
 import { t } from '../i18n.ts';
 import { createLogger, type Logger } from '../log.ts';
 import { importOrg, parseOrgCsv, type OrgRow } from '../registry/org-import.ts';
+import { relaySettings, type RelaySettings } from '../relay/settings.ts';
 import { startRuntime, type Runtime } from '../runtime.ts';
+import type { SourcesConfig } from '../sources/config.ts';
 import { createWechatBot } from '../wechat/bot.ts';
 import { createProgress, describeWorldEvent, formatReport, stamp } from './narrate.ts';
 import { buildReport, type DemoReport } from './report.ts';
+import { seededRng } from './rng.ts';
 import { loadScenario, scenarioEnd, type Scenario } from './scenario.ts';
 import { installVirtualClock, keepConnectionsOpen, warmUpPrisma, type VirtualClock } from './virtual-clock.ts';
 import { buildWorld } from './world.ts';
@@ -36,6 +39,29 @@ export interface DemoResult {
   dataDir: string;
   /** Set when the data directory was kept: the database is still there to inspect. */
   kept: boolean;
+}
+
+const PUPPET = 'wechaty-puppet-mock';
+
+/** The scenario's channels and admins as the sources configuration. */
+export function demoSources(s: Scenario): SourcesConfig {
+  return {
+    channels: s.channels.map((c) => ({ name: c.name, scope: c.scope })),
+    feeds: [],
+    admins: s.admins,
+    pollMinutes: 30,
+  };
+}
+
+/**
+ * The production relay settings, with one change: an idle worker looks for due deliveries every
+ * 30 simulated minutes instead of every 5 s. Planning wakes the workers in-process, and a worker
+ * with pending deliveries sleeps until the next one is due, so nothing is sent later; the short
+ * poll exists for planners in other processes, and would cost 240,000 clock steps a week.
+ */
+export function demoRelaySettings(): RelaySettings {
+  const base = relaySettings();
+  return { ...base, sending: { ...base.sending, pollMs: 30 * 60_000 } };
 }
 
 /** Org rows from the scenario: a CSV file (relative to the project) or inline units. */
@@ -85,9 +111,11 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
     const ctx = { db, clock: vc.clock, log, config, ledgerSecret: db.ledgerSecret };
     const bots = world.puppets().map((p) => ({
       name: p.account,
-      wechat: createWechatBot({ name: p.account, puppet: 'wechaty-puppet-mock', puppetInstance: p.puppet, dataDir, log, printQr: false }),
+      puppet: PUPPET,
+      wechat: createWechatBot({ name: p.account, puppet: PUPPET, puppetInstance: p.puppet, dataDir, log, printQr: false }),
     }));
-    runtime = await startRuntime(ctx, bots);
+    const rng = seededRng(scenario.seed ^ 0x5eed);
+    runtime = await startRuntime(ctx, bots, { sources: demoSources(scenario), relay: demoRelaySettings(), random: rng.next });
     world.login();
 
     world.onEvent((e) => {

@@ -43,7 +43,7 @@ const post = z.strictObject({
 
 const channel = z.strictObject({
   name,
-  kind: z.enum(['official', 'feed'], { message: 'expected "official" (公众号 push) or "feed" (RSS/Atom)' }),
+  kind: z.enum(['official'], { message: 'expected "official" (an official account, 公众号, that pushes to the bot)' }),
   scope: z.enum(['national', 'city', 'local'], { message: 'expected "national", "city" or "local"' }),
   /** Which bot accounts follow it (default: all). */
   followedBy: z.array(z.string()).optional(),

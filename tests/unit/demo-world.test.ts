@@ -88,13 +88,13 @@ describe('the simulated world', () => {
       const { world, bots, seen } = await boot(s);
       world.schedule(new Map());
       await vc!.runUntil(new Date('2026-03-02T12:00:00+08:00'));
-      const room = (await bots.get('relay-b')!.Room.find({ topic: '测试小学三年级1班家长群' }))!;
+      const room = (await bots.get('relay-a')!.Room.find({ topic: '测试小学三年级1班家长群' }))!;
       await room.say('【国家反诈中心】开学季防诈骗提醒 F7 请回复"已阅"');
       await room.say('【国家反诈中心】开学季防诈骗提醒 F7 请回复"已阅"'); // seen twice, answered once
       await vc!.runUntil(new Date('2026-03-03T12:00:00+08:00'));
       vc!.uninstall();
       vc = undefined;
-      return seen.filter((m) => m.topic === '测试小学三年级1班家长群' && !m.text.startsWith('#') && m.who !== 'relay-b').map((m) => `${m.who}:${m.text}`);
+      return seen.filter((m) => m.topic === '测试小学三年级1班家长群' && !m.text.startsWith('#') && m.who !== 'relay-a').map((m) => `${m.who}:${m.text}`);
     };
     const first = await run();
     const members = 11; // 10 made-up parents and the teacher
@@ -127,12 +127,12 @@ describe('the simulated world', () => {
     const { world, bots } = await boot(s);
     const left: string[] = [];
     const logins: string[] = [];
-    bots.get('relay-a')!.on('room-leave', async (room, leavers) => void left.push(`${await room.topic()} ${leavers.map((l) => l.name()).join()}`));
+    bots.get('relay-b')!.on('room-leave', async (room, leavers) => void left.push(`${await room.topic()} ${leavers.map((l) => l.name()).join()}`));
     bots.get('relay-a')!.on('login', (u) => void logins.push(u.name()));
     world.schedule(new Map());
     await vc!.runUntil(new Date('2026-03-02T10:30:00+08:00'));
-    expect(left).toEqual(['测试中学初二(1)班家长群 relay-a']);
-    const gone = (await bots.get('relay-a')!.Room.find({ topic: '测试中学初二(1)班家长群' }))!;
+    expect(left).toEqual(['测试中学初二(1)班家长群 relay-b']);
+    const gone = (await bots.get('relay-b')!.Room.find({ topic: '测试中学初二(1)班家长群' }))!;
     const err = await gone.say('F1').then(() => undefined, (e: { actual?: number }) => e);
     expect(err?.actual).toBe(1204);
     const before = (await bots.get('relay-a')!.Room.find({ topic: '测试小学工作群' }))!.id;
