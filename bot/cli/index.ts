@@ -1,6 +1,7 @@
 // The `antifraud` command line.
 import { Command } from 'commander';
 import { registerDb } from './db.ts';
+import { registerLedger } from './ledger.ts';
 import { registerOrg } from './org.ts';
 
 /** Builds the command tree (exported for tests). */
@@ -18,6 +19,7 @@ Examples:
     );
   registerOrg(program);
   registerDb(program);
+  registerLedger(program);
   return program;
 }
 
