@@ -1,6 +1,7 @@
 // The `antifraud` command line.
 import { Command } from 'commander';
 import { registerDb } from './db.ts';
+import { registerLedger } from './ledger.ts';
 import { registerOrg } from './org.ts';
 import { registerRelay } from './relay.ts';
 
@@ -20,6 +21,7 @@ Examples:
   registerOrg(program);
   registerDb(program);
   registerRelay(program);
+  registerLedger(program);
   return program;
 }
 
