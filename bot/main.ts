@@ -38,8 +38,7 @@ async function main(): Promise<void> {
   } catch (err) {
     if (err instanceof SetupError) {
       log.fatal(err.message);
-      process.exitCode = 69;
-      return;
+      process.exit(69);
     }
     throw err;
   }

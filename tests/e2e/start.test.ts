@@ -1,0 +1,53 @@
+// `npm start` with no WeChat reachable: the database comes up, the state is logged, the process
+// stays up, Ctrl-C stops it and its database cleanly, and a second start reuses the data.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'antifraud-start-'));
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+function startBot(): { lines: () => string[]; waitFor: (re: RegExp) => Promise<void>; stop: () => Promise<number | null> } {
+  const child = spawn('node', ['--import', 'tsx', 'bot/main.ts'], {
+    env: { ...process.env, DATA_DIR: dir, DATABASE_URL: '', LEDGER_SECRET: '', HTTP_PORT: '0', LOG_LEVEL: 'info' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (out += d));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return {
+    lines: () => out.split('\n').filter(Boolean),
+    waitFor: async (re) => {
+      for (let i = 0; i < 600 && !re.test(out); i++) await new Promise((r) => setTimeout(r, 100));
+      if (!re.test(out)) throw new Error(`timed out waiting for ${re}; output:\n${out}`);
+    },
+    stop: async () => {
+      child.kill('SIGINT');
+      return exited;
+    },
+  };
+}
+
+describe('npm start without WeChat', () => {
+  it('starts, says why it cannot log in, stays up, stops cleanly, and reuses its data', async () => {
+    const first = startBot();
+    await first.waitFor(/database ready/);
+    await first.waitFor(/waiting for WeChat login|cannot reach the WeChat servers|puppet error/);
+    const text = first.lines().join('\n');
+    expect(text).toContain('creating the embedded database (first start)');
+    expect(text).toContain('migration applied');
+    expect(await first.stop()).toBe(0);
+    expect(first.lines().join('\n')).toContain('embedded database stopped');
+    expect(fs.existsSync(path.join(dir, 'postgres', 'postmaster.pid'))).toBe(false);
+
+    const second = startBot();
+    await second.waitFor(/database ready/);
+    const again = second.lines().join('\n');
+    expect(again).not.toContain('creating the embedded database');
+    expect(again).not.toContain('migration applied');
+    expect(await second.stop()).toBe(0);
+  }, 120_000);
+});
