@@ -1,5 +1,6 @@
 // The `antifraud` command line.
 import { Command } from 'commander';
+import { registerBureau } from './bureau.ts';
 import { registerDb } from './db.ts';
 import { registerOrg } from './org.ts';
 
@@ -18,6 +19,7 @@ Examples:
     );
   registerOrg(program);
   registerDb(program);
+  registerBureau(program);
   return program;
 }
 
