@@ -30,9 +30,9 @@ export async function bureauWorld(prisma: PrismaClient) {
   const post = await f.post(national, { title: '警惕刷单返利诈骗', capturedAt: new Date('2026-11-10T01:00:00Z') });
   await f.delivery(post, g.a1work, { members: 50, confirmed: 50, sentAt: new Date('2026-11-10T02:00:00Z') });
   await f.delivery(post, g.a1p1, { members: 40, confirmed: 30, sentAt: new Date('2026-11-10T02:01:00Z') });
-  await f.delivery(post, g.a2p1, { status: 'failed', error: 'throttled (1205)' });
+  await f.delivery(post, g.a2p1, { status: 'failed', error: 'throttled (1205)', sentAt: new Date('2026-11-10T02:03:00Z') });
   await f.delivery(post, g.b1p1, { members: 30, confirmed: 30, sentAt: new Date('2026-11-10T02:02:00Z') });
-  await f.delivery(post, g.d1p1, { status: 'unknown', error: 'timeout after say' });
+  await f.delivery(post, g.d1p1, { status: 'unknown', error: 'timeout after say', sentAt: new Date('2026-11-10T02:04:00Z') });
   const letter = await f.post(local, { title: '致全市中小学生家长的一封信', kind: 'letter', capturedAt: new Date('2026-11-05T01:00:00Z') });
   await f.delivery(letter, g.a1p1, { members: 40, confirmed: 40, sentAt: new Date('2026-11-05T02:00:00Z') });
   await f.delivery(letter, g.b1p1, { members: 30, confirmed: 15, sentAt: new Date('2026-11-05T02:00:00Z') });
