@@ -32,7 +32,7 @@ async function cli(args: string[]): Promise<{ code: number; stdout: string; stde
   }
 }
 
-describe('antifraud token', () => {
+describe('antifraud token', { timeout: 90_000 }, () => {
   it('creates a token shown once and stored hashed, lists without secrets, revokes', async () => {
     const c = await cli(['token', 'create', '--role', 'county', '--unit', '灵山县教育局']);
     expect(c.code).toBe(0);
@@ -57,7 +57,7 @@ describe('antifraud token', () => {
   });
 });
 
-describe('antifraud report', () => {
+describe('antifraud report', { timeout: 90_000 }, () => {
   it('produces a monthly report with an XLSX file', async () => {
     const file = path.join(dir, 'city.xlsx');
     const r = await cli(['report', 'monthly', '--period', '2026-11', '--xlsx', file]);
