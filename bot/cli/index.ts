@@ -1,7 +1,9 @@
 // The `antifraud` command line.
 import { Command } from 'commander';
+import { registerBureau } from './bureau.ts';
 import { registerDb } from './db.ts';
 import { registerDemo } from './demo.ts';
+import { registerLedger } from './ledger.ts';
 import { registerOrg } from './org.ts';
 import { registerRelay } from './relay.ts';
 
@@ -22,6 +24,8 @@ Examples:
   registerDb(program);
   registerDemo(program);
   registerRelay(program);
+  registerLedger(program);
+  registerBureau(program);
   return program;
 }
 
