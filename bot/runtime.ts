@@ -1,6 +1,6 @@
 // Assembles the running bot for a list of WeChat accounts: account rows, the chat adapter and
 // ChatPort per account, the inbound pipeline (commands → source capture → relay reconciliation →
-// registry room events), delivery planning for captured posts, one relay worker per account, and
+// registry room events → ledger confirmations), delivery planning for captured posts, one relay worker per account, and
 // the schedules. bot/main.ts (one account, the real puppet) and the demo (several accounts, mock
 // puppets, virtual clock) both call it, so the demo runs exactly the production wiring.
 import fs from 'node:fs';
@@ -19,6 +19,10 @@ import { ensureAccount, recordLoginState } from './registry/account.ts';
 import { createRegistryHandler } from './registry/groups.ts';
 import type { SourcesConfig } from './sources/config.ts';
 import { createSourceCapture } from './sources/inbound.ts';
+import { createConfirmations } from './ledger/confirm.ts';
+import { loadLedgerSettings, type LedgerSettings } from './ledger/settings.ts';
+import { startReminders } from '../schedules/reminders.ts';
+import { claimSlot } from './relay/run-coordinator.ts';
 import { attachAdapter, createChatPort, type WechatAdapter } from './wechat/adapter.ts';
 import type { WechatBot } from './wechat/bot.ts';
 
@@ -37,9 +41,10 @@ export interface RuntimeOptions {
   relay?: RelaySettings;
   /** Uniform [0, 1) source for the relay's gaps (the demo passes a seeded one). */
   random?: () => number;
-  /** Where schedules/*.ts live (default: the project's schedules/). */
-  schedulesDir?: string;
-  /** Pipeline steps after the built-in ones (e.g. ledger confirmations). */
+  /** Preloaded schedules/ (default: loaded from the project's schedules/ now). */
+  schedules?: LoadedSchedules;
+  ledger?: LedgerSettings;
+  /** Pipeline steps after the built-in ones. */
   handlers?: InboundHandler[];
 }
 
@@ -47,7 +52,7 @@ export interface Runtime {
   accounts: Account[];
   adapters: WechatAdapter[];
   workers: RelayWorker[];
-  /** Resolves when every message seen so far has gone through the pipeline. */
+  /** Resolves when every message seen so far has gone through the pipeline and the ledger. */
   settled(): Promise<void>;
   /** Stops schedules, workers and adapters (not the puppets' sessions: see bot/main.ts). */
   stop(): Promise<void>;
@@ -61,20 +66,39 @@ type ScheduleModule = {
   start?: (ctx: AppContext, sources: SourcesConfig, onPostCaptured?: (post: Post) => Promise<void> | void) => ScheduledTask;
 };
 
-async function loadSchedules(dir: string): Promise<{ jobs: ScheduledJob[]; selfStarting: ScheduleModule[] }> {
+export interface LoadedSchedules {
+  jobs: ScheduledJob[];
+  selfStarting: ScheduleModule[];
+  /** Job files that failed their check (not started; logged at start). */
+  problems: string[];
+}
+
+/**
+ * Imports schedules/*.ts. Separate from startRuntime because the demo must import them before it
+ * installs the virtual clock (module loading waits on timers that the fake clock would hold).
+ */
+export async function loadSchedules(dir = SCHEDULES_DIR): Promise<LoadedSchedules> {
   const files = fs.readdirSync(dir).filter((f) => /\.(ts|js)$/.test(f) && !f.endsWith('.d.ts')).sort();
   const jobs: ScheduledJob[] = [];
   const selfStarting: ScheduleModule[] = [];
+  const problems: string[] = [];
   for (const f of files) {
     const mod = (await import(pathToFileURL(path.join(dir, f)).href)) as ScheduleModule;
     if (mod.default ?? mod.job) {
-      const job = checkJob(mod.default ?? mod.job, f);
+      let job: ScheduledJob;
+      try {
+        job = checkJob(mod.default ?? mod.job, f);
+      } catch (err) {
+        // One bad job file must not stop the other schedules (or the bot): say so loudly.
+        problems.push((err as Error).message);
+        continue;
+      }
       if (jobs.some((j) => j.id === job.id)) throw new Error(`schedule ${f}: the id "${job.id}" is used twice`);
       jobs.push(job);
     } else if (typeof mod.start === 'function') selfStarting.push(mod);
-    else throw new Error(`schedule ${f}: exports neither a job nor start()`);
+    // Other files (e.g. schedules/reminders.ts with its own start function) are wired below.
   }
-  return { jobs, selfStarting };
+  return { jobs, selfStarting, problems };
 }
 
 /** Starts everything for `bots`; returns a handle that stops it again. */
@@ -87,12 +111,15 @@ export async function startRuntime(ctx: AppContext, bots: RuntimeBot[], opts: Ru
     log.info({ post: post.code, ...r }, 'deliveries planned');
     for (const w of workers) w.wake();
   };
+  const ledger = opts.ledger ?? loadLedgerSettings();
+  const confirmations = createConfirmations(ctx, { windowMs: ledger.windowMs });
   const pipeline = createPipeline(
     [
       createCommandHandler(ctx, { sources: { config: opts.sources, onPostCaptured } }),
       createSourceCapture(ctx, { config: opts.sources, onPostCaptured }),
       relayReconciler(ctx),
       createRegistryHandler(ctx),
+      confirmations,
       ...(opts.handlers ?? []),
     ],
     ctx.log,
@@ -114,12 +141,15 @@ export async function startRuntime(ctx: AppContext, bots: RuntimeBot[], opts: Ru
   for (const b of bots) await b.wechat.start();
   for (const a of accounts) workers.push(startWorker(ctx, a, { settings, random: opts.random }));
 
-  const { jobs, selfStarting } = await loadSchedules(opts.schedulesDir ?? SCHEDULES_DIR);
+  const { jobs, selfStarting, problems } = opts.schedules ?? (await loadSchedules());
+  for (const p of problems) log.error(`${p} — this job is not started; the others run`);
   const schedules: Schedules = startSchedules(ctx, jobs);
   const tasks = selfStarting.map((m) => m.start!(ctx, opts.sources, onPostCaptured));
+  const reminders = startReminders({ ctx, accounts, settings: ledger, claimSlot, by: `${process.pid}` });
 
   const settled = async () => {
     await Promise.all(adapters.map((a) => a.settled()));
+    await confirmations.drain();
   };
   return {
     accounts,
@@ -128,9 +158,11 @@ export async function startRuntime(ctx: AppContext, bots: RuntimeBot[], opts: Ru
     settled,
     stop: async () => {
       for (const t of tasks) await t.stop();
+      await reminders.stop();
       await schedules.stop();
       await Promise.all(workers.map((w) => w.stop()));
       for (const a of adapters) a.detach();
+      await confirmations.stop();
     },
   };
 }

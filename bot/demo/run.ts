@@ -10,7 +10,7 @@ import { t } from '../i18n.ts';
 import { createLogger, type Logger } from '../log.ts';
 import { importOrg, parseOrgCsv, type OrgRow } from '../registry/org-import.ts';
 import { relaySettings, type RelaySettings } from '../relay/settings.ts';
-import { startRuntime, type Runtime } from '../runtime.ts';
+import { loadSchedules, startRuntime, type Runtime } from '../runtime.ts';
 import type { SourcesConfig } from '../sources/config.ts';
 import { createWechatBot } from '../wechat/bot.ts';
 import { createProgress, describeWorldEvent, formatReport, stamp } from './narrate.ts';
@@ -107,6 +107,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
     say(t('demo.org_imported', { units: imported.created.length }));
 
     await warmUpPrisma(db.prisma);
+    const schedules = await loadSchedules();
     vc = installVirtualClock(start);
     const ctx = { db, clock: vc.clock, log, config, ledgerSecret: db.ledgerSecret };
     const bots = world.puppets().map((p) => ({
@@ -115,7 +116,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
       wechat: createWechatBot({ name: p.account, puppet: PUPPET, puppetInstance: p.puppet, dataDir, log, printQr: false }),
     }));
     const rng = seededRng(scenario.seed ^ 0x5eed);
-    runtime = await startRuntime(ctx, bots, { sources: demoSources(scenario), relay: demoRelaySettings(), random: rng.next });
+    runtime = await startRuntime(ctx, bots, { sources: demoSources(scenario), relay: demoRelaySettings(), random: rng.next, schedules });
     world.login();
 
     world.onEvent((e) => {
