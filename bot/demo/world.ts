@@ -75,6 +75,8 @@ export interface WorldStats {
   roomSends: { topic: string; account: string; text: string; at: Date }[];
   privateSends: { account: string; to: string; text: string; at: Date }[];
   memberReplies: number;
+  /** Every reply a member typed: world room topic, who, text, time. */
+  replies: { topic: string; who: string; text: string; at: Date }[];
   throttles: ThrottleRecord[];
   refusedToRemovedGroup: number;
 }
@@ -97,7 +99,7 @@ export function buildWorld(s: Scenario): World {
   const rng = seededRng(s.seed);
   const listeners: ((e: WorldEvent) => void)[] = [];
   const emit = (e: WorldEvent) => listeners.forEach((fn) => fn(e));
-  const stats: WorldStats = { roomSends: [], privateSends: [], memberReplies: 0, throttles: [], refusedToRemovedGroup: 0 };
+  const stats: WorldStats = { roomSends: [], privateSends: [], memberReplies: 0, replies: [], throttles: [], refusedToRemovedGroup: 0 };
   const base: Behaviour = { ...DEFAULT_BEHAVIOUR, ...s.behaviour } as Behaviour;
   const taken = new Set<string>([...s.groups.map((g) => g.by), ...s.admins]);
 
@@ -267,6 +269,7 @@ export function buildWorld(s: Scenario): World {
     const contactId = acc.contactIds.get(who);
     if (!roomId || !contactId) return;
     stats.memberReplies++;
+    if (!text.startsWith('#')) stats.replies.push({ topic: room.spec.topic, who, text, at: new Date() });
     acc.mocker.ContactMock.load(contactId).say(text).to(acc.mocker.RoomMock.load(roomId));
   }
 
