@@ -197,6 +197,8 @@ export function buildWorld(s: Scenario): World {
         stats.refusedToRemovedGroup++;
         return { ret: 1204, reason: '你已不在该群聊中' };
       }
+      // An id from before a re-login: WeChat no longer knows it.
+      if (!room) return { ret: 1204, reason: '群聊不存在' };
     }
     return undefined;
   }
@@ -406,6 +408,12 @@ export function buildWorld(s: Scenario): World {
     emit({ type: 'bot_removed', group: r.spec.topic, account: acc.name, at: new Date() });
   }
 
+  /** Logs the account in; like wechat4u, `ready` follows once the contact list is loaded. */
+  function logIn(acc: AccountWorld): void {
+    acc.mocker.login(acc.mocker.ContactMock.load(acc.selfId));
+    setTimeout(() => acc.puppet.emit('ready', { data: 'ready' }), 5_000);
+  }
+
   /** A re-login: logout, then every room and contact gets a new id (as on wechat4u). */
   function relogin(acc: AccountWorld): void {
     const oldRooms = [...acc.roomIds.values()];
@@ -413,7 +421,7 @@ export function buildWorld(s: Scenario): World {
       for (const id of oldRooms) acc.mocker.cacheRoomPayload.delete(id);
       acc.epoch++;
       populate(acc);
-      acc.mocker.login(acc.mocker.ContactMock.load(acc.selfId));
+      logIn(acc);
       emit({ type: 'relogin', account: acc.name, at: new Date() });
     });
   }
@@ -424,7 +432,7 @@ export function buildWorld(s: Scenario): World {
     stats,
     puppets: () => [...accounts.values()].map((a) => ({ account: a.name, nickname: a.nickname, puppet: a.puppet })),
     login: () => {
-      for (const acc of accounts.values()) acc.mocker.login(acc.mocker.ContactMock.load(acc.selfId));
+      for (const acc of accounts.values()) logIn(acc);
     },
     schedule,
     onEvent: (fn) => void listeners.push(fn),
