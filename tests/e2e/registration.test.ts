@@ -65,6 +65,9 @@ describe('registering groups by chat commands', () => {
     const cls = w.group('三年级2班家长群', ['李老师', '王妈妈']);
     expect(await w.person('王妈妈').in(cls).says('#班级 三年级2班')).toContain('只有本校已登记工作群中的老师');
     expect(await db.prisma.chatGroup.count({ where: { kind: 'parent' } })).toBe(0);
+    expect(await w.person('李老师').in(cls).says('#班级 城西中学 三年级2班')).toContain('您不在「城西中学」已登记的工作群中');
+    expect(await w.person('李老师').in(cls).says('#发布')).toContain('#发布 只能私聊机器人使用');
+    expect(await db.prisma.chatGroup.count({ where: { kind: 'parent' } })).toBe(0);
     expect(await w.person('李老师').in(cls).says('#班级 三年级2班')).toContain('登记成功:本群已登记为「城东小学 三年级2班」的家长群,班主任为 李老师');
     const g = await db.prisma.chatGroup.findFirstOrThrow({ where: { kind: 'parent' } });
     expect(g).toMatchObject({ className: '三年级2班', autoForward: false, registeredBy: '李老师' });

@@ -56,6 +56,14 @@ describe('sources of posts', () => {
     expect(await db.prisma.post.count({ where: { kind: 'channel_video' } })).toBe(1);
   });
 
+  it('stale messages (history synced at login) are bailed out with a debug log', async () => {
+    const before = await db.prisma.post.count();
+    const o = w.official('国家反诈中心');
+    await w.raw(o.contact.id, { talkerId: o.contact.id, listenerId: w.bot.id, type: 7, text: '昨天的旧消息 https://old.example/a', timestamp: Date.now() - 3_600_000 });
+    expect(await db.prisma.post.count()).toBe(before);
+    expect(w.log.messages()).toContain('bail out: stale message from before the start');
+  });
+
   it('pushes from accounts that are not configured channels are ignored', async () => {
     const before = await db.prisma.post.count();
     await w.official('某购物商城').pushes([{ title: '双十一大促', url: 'https://shop.example/x' }]);
