@@ -1,7 +1,9 @@
 // The `antifraud` command line.
 import { Command } from 'commander';
 import { registerDb } from './db.ts';
+import { registerLedger } from './ledger.ts';
 import { registerOrg } from './org.ts';
+import { registerRelay } from './relay.ts';
 
 /** Builds the command tree (exported for tests). */
 export function buildProgram(): Command {
@@ -18,6 +20,8 @@ Examples:
     );
   registerOrg(program);
   registerDb(program);
+  registerRelay(program);
+  registerLedger(program);
   return program;
 }
 
