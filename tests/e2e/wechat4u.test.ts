@@ -164,6 +164,15 @@ describe('the adapter on the real wechaty-puppet-wechat4u (offline)', () => {
     expect(fake.sends.at(-1)).toMatchObject({ to: WORK.UserName, endpoint: 'webwxsendmsg', content: expect.stringContaining('&mid=22475') });
   });
 
+  it('sends an image file through upload + webwxsendmsgimg', async () => {
+    const png = path.join(dir, 'poster.png');
+    // A 1×1 PNG.
+    fs.writeFileSync(png, Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64'));
+    await account.chat.sayToRoom(WORK.UserName, { type: 'file', path: png, name: 'poster.png' });
+    expect(fake.uploads.length).toBe(1);
+    expect(fake.sends.at(-1)).toMatchObject({ to: WORK.UserName, endpoint: 'webwxsendmsgimg', type: 3, content: '@media1' });
+  });
+
   it('replaced the crash handler that wechat4u installs', () => {
     expect(process.listeners('uncaughtException').some((l) => l.toString().includes('console.log'))).toBe(false);
   });

@@ -49,6 +49,7 @@ export function installWebWechatFake(contacts: RawContact[]) {
   const queue: RawMessage[] = [];
   const sends: SentMessage[] = [];
   const requests: string[] = [];
+  const uploads: number[] = [];
   let nextRet: number[] = [];
   let seq = 100000;
   const all = () => [BOT, ...contacts];
@@ -96,11 +97,15 @@ export function installWebWechatFake(contacts: RawContact[]) {
       seq++;
       return respond({ ...ok, AddMsgCount: batch.length, AddMsgList: batch, ModContactCount: 0, ModContactList: [], DelContactCount: 0, DelContactList: [], SyncKey: syncKey(), SyncCheckKey: syncKey(), SKey: '' });
     }
+    if (path.endsWith('/webwxuploadmedia')) {
+      uploads.push(Buffer.isBuffer(config.data) ? config.data.length : 0);
+      return respond({ ...ok, MediaId: `@media${uploads.length}`, StartPos: 0, CDNThumbImgHeight: 0, CDNThumbImgWidth: 0 });
+    }
     if (/webwxsend(msg|appmsg|msgimg|videomsg|emoticon)$/.test(path)) {
-      const msg = (body as { Msg: { ToUserName: string; Content?: string; Type: number } }).Msg;
+      const msg = (body as { Msg: { ToUserName: string; Content?: string; Type: number; MediaId?: string } }).Msg;
       const ret = nextRet.shift() ?? 0;
       if (ret !== 0) return respond({ BaseResponse: { Ret: ret, ErrMsg: '' } });
-      sends.push({ to: msg.ToUserName, content: msg.Content ?? '', type: msg.Type, endpoint: path.split('/').pop()! });
+      sends.push({ to: msg.ToUserName, content: msg.Content ?? msg.MediaId ?? '', type: msg.Type, endpoint: path.split('/').pop()! });
       return respond({ ...ok, MsgID: String(++seq), LocalID: String(seq) });
     }
     if (/webwxget(headimg|icon|msgimg)$/.test(path)) return respond('');
@@ -121,6 +126,7 @@ export function installWebWechatFake(contacts: RawContact[]) {
   return {
     sends,
     requests,
+    uploads,
     /** Makes the next sends fail with these Ret codes (e.g. 1205: too fast). */
     failNextSends: (...rets: number[]) => void (nextRet = rets),
     /** Queues a raw message for the next sync. */
