@@ -1,6 +1,8 @@
 // The `antifraud` command line.
 import { Command } from 'commander';
+import { registerBureau } from './bureau.ts';
 import { registerDb } from './db.ts';
+import { registerLedger } from './ledger.ts';
 import { registerOrg } from './org.ts';
 import { registerRelay } from './relay.ts';
 
@@ -20,6 +22,8 @@ Examples:
   registerOrg(program);
   registerDb(program);
   registerRelay(program);
+  registerLedger(program);
+  registerBureau(program);
   return program;
 }
 
