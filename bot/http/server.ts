@@ -22,7 +22,7 @@ declare module 'fastify' {
 /** Live login state of the accounts this process drives (overrides the bot_account row). */
 export interface LiveAccountStatus {
   name: string;
-  loginState: 'logged_out' | 'waiting_scan' | 'logged_in' | 'error';
+  loginState: 'starting' | 'logged_out' | 'waiting_scan' | 'logged_in' | 'error';
   qrUrl?: string | null;
   loginName?: string | null;
 }

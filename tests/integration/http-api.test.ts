@@ -204,6 +204,18 @@ describe('bot accounts', () => {
     expect(r.body.items[0].qr.svg).toMatch(/^<svg[^>]*>.*<\/svg>\s*$/s);
   });
 
+  it('shows the live login state of the accounts this process drives', async () => {
+    const live = buildServer({
+      db, clock, log: createLogger({ level: 'silent' }), config: { timeZone: 'Asia/Shanghai' },
+      accounts: () => [{ name: 'relay-1', loginState: 'logged_in', loginName: '反诈助手1' }, { name: 'relay-new', loginState: 'waiting_scan', qrUrl: 'https://login.weixin.qq.com/l/new' }],
+    });
+    const res = await live.inject({ method: 'GET', url: '/api/accounts', headers: { authorization: `Bearer ${w.tokens.bureau}` } });
+    await live.close();
+    const items = res.json().items;
+    expect(items.map((a: { name: string; loginState: string; qr: unknown }) => [a.name, a.loginState, a.qr !== null])).toEqual([['relay-1', 'logged_in', false], ['relay-new', 'waiting_scan', true]]);
+    expect(items[0].loginName).toBe('反诈助手1');
+  });
+
   it('refuses them to county and school tokens', async () => {
     expect((await get('/api/accounts', w.tokens.qinnan)).status).toBe(403);
     expect((await get('/api/accounts', w.tokens.a1)).status).toBe(403);
