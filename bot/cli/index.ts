@@ -2,7 +2,9 @@
 import { Command } from 'commander';
 import { registerBureau } from './bureau.ts';
 import { registerDb } from './db.ts';
+import { registerLedger } from './ledger.ts';
 import { registerOrg } from './org.ts';
+import { registerRelay } from './relay.ts';
 
 /** Builds the command tree (exported for tests). */
 export function buildProgram(): Command {
@@ -19,6 +21,8 @@ Examples:
     );
   registerOrg(program);
   registerDb(program);
+  registerRelay(program);
+  registerLedger(program);
   registerBureau(program);
   return program;
 }

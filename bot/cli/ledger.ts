@@ -1,0 +1,102 @@
+// antifraud coverage <post-code> [--by county|school|group] [--below 100] [--json]
+// antifraud posts [--since DATE] [--json]
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { UserError } from '../errors.ts';
+import { coverageByPost, formatPct, postsOverview, type PostCoverage, type PostOverview } from '../ledger/coverage.ts';
+import { withDb } from './context.ts';
+import { formatTable } from './table.ts';
+
+const KIND_ZH: Record<string, string> = { work: '工作群', parent: '家长群' };
+const BY_ZH: Record<string, string> = { county: '县区', school: '单位', group: '群' };
+
+/** "03-02 19:41" in the given time zone, or "—". */
+export function shortTime(d: Date | null, timeZone = 'Asia/Shanghai'): string {
+  if (!d) return '—';
+  const p = new Intl.DateTimeFormat('en-CA', { timeZone, month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).formatToParts(d);
+  const g = (t: string) => p.find((x) => x.type === t)!.value;
+  return `${g('month')}-${g('day')} ${g('hour')}:${g('minute')}`;
+}
+
+/** The coverage table: one row per county / unit / group, then the total over the scope. */
+export function formatCoverage(c: PostCoverage, timeZone = 'Asia/Shanghai'): string {
+  const head = `${c.post.code}《${c.post.title}》 按${BY_ZH[c.by]}统计${c.belowPct !== undefined ? `(仅列出覆盖率低于 ${c.belowPct}% 的)` : ''}`;
+  const lead = c.by === 'group' ? ['群', '类型', '单位', '县区'] : c.by === 'school' ? ['单位', '县区'] : ['县区'];
+  const headers = [...lead, '群数', '应确认', '已确认', '覆盖率', '首次确认', '最近确认'];
+  const cells = (r: PostCoverage['rows'][number]) => {
+    const lead = c.by === 'group' ? [r.name, KIND_ZH[r.kind ?? ''] ?? '', r.unit ?? '', r.county ?? ''] : c.by === 'school' ? [r.name, r.county ?? ''] : [r.name];
+    return [...lead, r.groups, r.members, r.confirmed, formatPct(r.pct), shortTime(r.firstAt, timeZone), shortTime(r.lastAt, timeZone)];
+  };
+  const n = lead.length;
+  const total = [`合计`, ...Array(n - 1).fill(''), c.total.groups, c.total.members, c.total.confirmed, formatPct(c.total.pct), shortTime(c.total.firstAt, timeZone), shortTime(c.total.lastAt, timeZone)];
+  const rows = c.rows.map(cells);
+  const body = rows.length ? formatTable(headers, [...rows, total], [n, n + 1, n + 2, n + 3]) : `${formatTable(headers, [total], [n, n + 1, n + 2, n + 3])}\n(没有低于目标的${BY_ZH[c.by]})`;
+  return `${head}\n\n${body}`;
+}
+
+/** The posts table. */
+export function formatPosts(rows: PostOverview[], timeZone = 'Asia/Shanghai'): string {
+  if (!rows.length) return '(没有推送)';
+  return formatTable(
+    ['编号', '标题', '采集时间', '已送达群', '待发送', '应确认', '已确认', '覆盖率'],
+    rows.map((p) => [p.code, p.title.length > 24 ? `${p.title.slice(0, 23)}…` : p.title, shortTime(p.capturedAt, timeZone), p.groups, p.pendingGroups, p.members, p.confirmed, formatPct(p.pct)]),
+    [3, 4, 5, 6, 7],
+  );
+}
+
+const coverageOpts = z.object({
+  by: z.enum(['county', 'school', 'group'], { message: '--by must be county, school or group' }).default('county'),
+  below: z.coerce.number({ message: '--below must be a percentage such as 100' }).min(0, { message: '--below must be between 0 and 100' }).max(100, { message: '--below must be between 0 and 100' }).optional(),
+  county: z.coerce.number({ message: '--county must be a unit id (see `antifraud org list`)' }).int().positive().optional(),
+  school: z.coerce.number({ message: '--school must be a unit id (see `antifraud org list`)' }).int().positive().optional(),
+  json: z.boolean().optional(),
+});
+
+/** Parses a --since date (YYYY-MM-DD, local midnight in `timeZone`). */
+export function parseSince(s: string, timeZone = 'Asia/Shanghai'): Date {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(s.trim());
+  if (!m || Number.isNaN(Date.parse(`${m[1]}-${m[2]}-${m[3]}T00:00:00Z`))) {
+    throw new UserError('ledger.bad_date', {}, `--since must be a date such as 2026-03-01 (got "${s}")`);
+  }
+  const utcMidnight = Date.parse(`${m[1]}-${m[2]}-${m[3]}T00:00:00Z`);
+  // Offset of the zone at that day (China has no DST; this stays right for zones that do, at midnight).
+  const p = new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName: 'longOffset' }).formatToParts(new Date(utcMidnight));
+  const off = /GMT([+-])(\d{2}):(\d{2})/.exec(p.find((x) => x.type === 'timeZoneName')?.value ?? '');
+  const offMs = off ? (off[1] === '-' ? -1 : 1) * (Number(off[2]) * 60 + Number(off[3])) * 60_000 : 0;
+  return new Date(utcMidnight - offMs);
+}
+
+/** Registers `coverage` and `posts`. */
+export function registerLedger(program: Command): void {
+  program
+    .command('coverage')
+    .argument('<post-code>', 'the post\'s short code, e.g. F123 (see `antifraud posts`)')
+    .option('--by <level>', 'county | school | group', 'county')
+    .option('--below <pct>', 'only rows below this coverage, e.g. 100 for "not yet everyone"')
+    .option('--county <id>', 'only this county (unit id)')
+    .option('--school <id>', 'only this school or unit (unit id)')
+    .option('--json', 'machine-readable output')
+    .description('read confirmations of one post: members at delivery, confirmed, coverage, by county, unit or group')
+    .action(async (code: string, raw: Record<string, unknown>) => {
+      await withDb(async ({ db, out, config }) => {
+        const parsed = coverageOpts.safeParse(raw);
+        if (!parsed.success) throw new UserError('ledger.bad_option', {}, parsed.error.issues.map((i) => i.message).join('; '));
+        const o = parsed.data;
+        const c = await coverageByPost(db.pool, { postCode: code, by: o.by, scope: { countyId: o.county, schoolId: o.school }, belowPct: o.below });
+        out(o.json ? JSON.stringify(c, null, 2) : formatCoverage(c, config.timeZone));
+      });
+    });
+
+  program
+    .command('posts')
+    .option('--since <date>', 'only posts captured on or after this day (YYYY-MM-DD)')
+    .option('--json', 'machine-readable output')
+    .description('list posts with their overall coverage (newest first)')
+    .action(async (raw: { since?: string; json?: boolean }) => {
+      await withDb(async ({ db, out, config }) => {
+        const since = raw.since ? parseSince(raw.since, config.timeZone) : undefined;
+        const rows = await postsOverview(db.pool, { since });
+        out(raw.json ? JSON.stringify(rows, null, 2) : formatPosts(rows, config.timeZone));
+      });
+    });
+}

@@ -1,0 +1,190 @@
+// Reminders to groups below the coverage target: one message per group naming the members who
+// have not confirmed (written out: @-mentions do not notify on web protocol), the list privately to
+// the owner, and from the second round on the group is listed in its school's below-target
+// summary in the school's work group. Never more than one reminder per post, group and day: the
+// `reminder` row is claimed (INSERT … ON CONFLICT DO NOTHING) before anything is sent.
+import type { Account, AppContext } from '../app.ts';
+import { t } from '../i18n.ts';
+import { formatPct } from './coverage.ts';
+import { packMessages } from './group-auth.ts';
+import { findOwner, liveMembers, nonConfirmers } from './non-confirmers.ts';
+import { DEFAULT_LEDGER_SETTINGS, type LedgerSettings } from './settings.ts';
+
+export type ReminderKind = 'parent' | 'work';
+
+export interface ReminderOptions {
+  kind: ReminderKind;
+  settings?: LedgerSettings;
+  /** Plan only: claim nothing, send nothing. */
+  dryRun?: boolean;
+  /** At most this many groups per run (default 300). */
+  limit?: number;
+  /** Pause between groups, to stay under WeChat's rate limits (default 5 s). */
+  gapMs?: number;
+}
+
+export interface ReminderResult {
+  day: string;
+  groups: { groupId: number; topic: string; posts: string[]; names: number; round: number; owner: boolean }[];
+  summaries: { orgUnitId: number; groups: number; sentTo: number }[];
+  failed: number;
+}
+
+/** The local calendar day (YYYY-MM-DD) of `at` in `timeZone`, and the instant that day starts. */
+export function localDay(at: Date, timeZone: string): { day: string; start: Date } {
+  const parts = new Intl.DateTimeFormat('en-CA', {
+    timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23',
+  }).formatToParts(at);
+  const get = (type: string) => Number(parts.find((p) => p.type === type)!.value);
+  const day = `${get('year')}-${String(get('month')).padStart(2, '0')}-${String(get('day')).padStart(2, '0')}`;
+  const sinceMidnight = ((get('hour') * 60 + get('minute')) * 60 + get('second')) * 1000 + at.getMilliseconds();
+  return { day, start: new Date(at.getTime() - sinceMidnight) };
+}
+
+interface Candidate {
+  post_id: number;
+  group_id: number;
+  code: string;
+  title: string;
+  room_id: string | null;
+  topic: string;
+  owner_key: string;
+  org_unit_id: number;
+  bot_account_id: number;
+  login_name: string | null;
+  members: number;
+  confirmed: number;
+  rounds: number;
+}
+
+/**
+ * Sends the reminders due now for groups of `kind` driven by `accounts`: deliveries sent before
+ * today (local), still in the confirmation window, below target, not reminded today and reminded
+ * fewer than the maximum rounds, in groups with reminders on.
+ */
+export async function runReminders(ctx: AppContext, accounts: Account[], opts: ReminderOptions): Promise<ReminderResult> {
+  const settings = opts.settings ?? DEFAULT_LEDGER_SETTINGS;
+  const log = ctx.log.child({ name: 'reminders', kind: opts.kind });
+  const pool = ctx.db.pool;
+  const now = ctx.clock.now();
+  const { day, start } = localDay(now, ctx.config.timeZone);
+  const byAccount = new Map(accounts.map((a) => [a.id, a]));
+  const result: ReminderResult = { day, groups: [], summaries: [], failed: 0 };
+  if (settings.remindMaxRounds === 0 || !accounts.length) return result;
+
+  const { rows } = await pool.query<Candidate>(
+    `SELECT d.post_id, d.group_id, p.code, p.title, g.room_id, g.topic, g.owner_key, g.org_unit_id, g.bot_account_id,
+            a.login_name, coalesce(d.members_at_send, g.member_count) AS members, d.confirmed,
+            (SELECT count(*)::int FROM reminder r WHERE r.post_id = d.post_id AND r.group_id = d.group_id) AS rounds
+       FROM delivery d
+       JOIN chat_group g ON g.id = d.group_id
+       JOIN post p ON p.id = d.post_id
+       JOIN bot_account a ON a.id = g.bot_account_id
+      WHERE d.status = 'sent' AND g.kind = $1::"GroupKind" AND g.status = 'active' AND g.reminders_on
+        AND g.bot_account_id = ANY($2::int[]) AND g.room_id IS NOT NULL
+        AND d.sent_at < $3 AND d.sent_at > $4::timestamptz - $5::bigint * interval '1 millisecond'
+        AND d.confirmed * 100 < $6::float8 * coalesce(d.members_at_send, g.member_count)
+        AND NOT EXISTS (SELECT 1 FROM reminder r WHERE r.post_id = d.post_id AND r.group_id = d.group_id AND r.day = $7)
+      ORDER BY g.id, d.sent_at, p.id`,
+    [opts.kind, accounts.map((a) => a.id), start, now, settings.windowMs, settings.targetPct, day],
+  );
+  const byGroup = new Map<number, Candidate[]>();
+  for (const r of rows) if (r.rounds < settings.remindMaxRounds) byGroup.set(r.group_id, [...(byGroup.get(r.group_id) ?? []), r]);
+
+  const escalate = new Map<number, { topic: string; c: Candidate }[]>();
+  let done = 0;
+  for (const [groupId, cands] of byGroup) {
+    if (done >= (opts.limit ?? 300)) {
+      log.warn({ left: byGroup.size - done }, 'per-run limit reached; the rest are reminded next time');
+      break;
+    }
+    const first = cands[0];
+    const account = byAccount.get(first.bot_account_id)!;
+    try {
+      const members = await liveMembers(account.chat, first.room_id!, first.login_name);
+      const missing = await nonConfirmers(pool, ctx.ledgerSecret, groupId, members, cands.map((c) => c.post_id));
+      let due = cands.filter((c) => missing.get(c.post_id)!.length > 0);
+      if (!due.length) continue; // the members who had not confirmed have left the group
+      if (!opts.dryRun) {
+        const claimed = await pool.query<{ post_id: number }>(
+          `INSERT INTO reminder (post_id, group_id, day, round, pending, sent_at)
+           SELECT * FROM unnest($1::int[], $2::int[], $3::text[], $4::int[], $5::int[], $6::timestamptz[])
+           ON CONFLICT DO NOTHING RETURNING post_id`,
+          [
+            due.map((c) => c.post_id), due.map(() => groupId), due.map(() => day), due.map((c) => c.rounds + 1),
+            due.map((c) => missing.get(c.post_id)!.length), due.map(() => now),
+          ],
+        );
+        const ok = new Set(claimed.rows.map((r) => r.post_id));
+        due = due.filter((c) => ok.has(c.post_id)); // another process reminded them today
+        if (!due.length) continue;
+      }
+      done++;
+      const blocks = due.map((c) => {
+        const names = missing.get(c.post_id)!.map((m) => m.name);
+        return { prefix: t('ledger.reminder_post', { code: c.code, title: c.title, count: names.length, names: '' }), names };
+      });
+      const pack = (header: string) => packMessages(header, blocks, { sep: t('ledger.separator'), more: t('ledger.reminder_more') });
+      const owner = findOwner(ctx.ledgerSecret, groupId, first.owner_key, members);
+      const round = Math.max(...due.map((c) => c.rounds + 1));
+      result.groups.push({ groupId, topic: first.topic, posts: due.map((c) => c.code), names: blocks.reduce((n, b) => n + b.names.length, 0), round, owner: Boolean(owner) });
+      if (round >= 2) for (const c of due) escalate.set(c.org_unit_id, [...(escalate.get(c.org_unit_id) ?? []), { topic: first.topic, c }]);
+      if (opts.dryRun) continue;
+      for (const text of pack(t(opts.kind === 'work' ? 'ledger.reminder_header_work' : 'ledger.reminder_header'))) {
+        await account.chat.sayToRoom(first.room_id!, { type: 'text', text });
+      }
+      if (owner) {
+        for (const c of due) {
+          const names = missing.get(c.post_id)!.map((m) => m.name);
+          for (const text of packMessages('', [{ prefix: t('ledger.reminder_owner', { topic: first.topic, code: c.code, title: c.title, count: names.length, names: '' }), names }], { sep: t('ledger.separator'), more: t('ledger.reminder_more') })) {
+            await account.chat.sayToContact(owner.id, { type: 'text', text });
+          }
+        }
+      }
+      log.info({ group: groupId, posts: due.length, round }, 'reminder sent');
+      await ctx.clock.sleep(opts.gapMs ?? 5_000);
+    } catch (err) {
+      result.failed++;
+      log.error({ err: { message: (err as Error).message }, group: groupId }, 'reminder failed for this group; continuing');
+    }
+  }
+  result.summaries = await schoolSummaries(ctx, accounts, escalate, settings, opts.dryRun);
+  return result;
+}
+
+/** Posts each school's below-target summary (group topics and numbers, no names) in its work group(s). */
+async function schoolSummaries(
+  ctx: AppContext,
+  accounts: Account[],
+  escalate: Map<number, { topic: string; c: Candidate }[]>,
+  settings: LedgerSettings,
+  dryRun?: boolean,
+): Promise<ReminderResult['summaries']> {
+  const out: ReminderResult['summaries'] = [];
+  const byAccount = new Map(accounts.map((a) => [a.id, a]));
+  for (const [orgUnitId, items] of escalate) {
+    const { rows: works } = await ctx.db.pool.query<{ room_id: string; bot_account_id: number; unit: string }>(
+      `SELECT g.room_id, g.bot_account_id, u.name AS unit FROM chat_group g JOIN org_unit u ON u.id = g.org_unit_id
+        WHERE g.org_unit_id = $1 AND g.kind = 'work' AND g.status = 'active' AND g.room_id IS NOT NULL ORDER BY g.id`,
+      [orgUnitId],
+    );
+    const here = works.filter((w) => byAccount.has(w.bot_account_id));
+    let sentTo = 0;
+    if (!dryRun) {
+      for (const w of here) {
+        const lines = items.map(({ topic, c }) =>
+          t('ledger.school_summary_line', { topic, code: c.code, title: c.title, confirmed: Math.min(c.confirmed, c.members), members: c.members, pct: formatPct(c.members ? Math.round((1000 * Math.min(c.confirmed, c.members)) / c.members) / 10 : null) }),
+        );
+        const msgs = packMessages(t('ledger.school_summary_header', { school: w.unit, target: settings.targetPct }), lines.map((l) => ({ prefix: l, names: [] })));
+        try {
+          for (const text of msgs) await byAccount.get(w.bot_account_id)!.chat.sayToRoom(w.room_id, { type: 'text', text });
+          sentTo++;
+        } catch (err) {
+          ctx.log.child({ name: 'reminders' }).error({ err: { message: (err as Error).message }, orgUnitId }, 'school summary could not be sent');
+        }
+      }
+    }
+    out.push({ orgUnitId, groups: new Set(items.map((i) => i.c.group_id)).size, sentTo });
+  }
+  return out;
+}

@@ -1,0 +1,176 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Account } from '../../bot/app.ts';
+import type { GroupMessage } from '../../bot/chat-types.ts';
+import * as remindersToggle from '../../bot/commands/reminders-toggle.ts';
+import * as stats from '../../bot/commands/stats.ts';
+import * as unconfirmed from '../../bot/commands/unconfirmed.ts';
+import { UserError } from '../../bot/errors.ts';
+import { createConfirmations } from '../../bot/ledger/confirm.ts';
+import { packMessages } from '../../bot/ledger/group-auth.ts';
+import { runReminders } from '../../bot/ledger/reminders.ts';
+import { cronFor, fireReminders } from '../../schedules/reminders.ts';
+import { DEFAULT_LEDGER_SETTINGS } from '../../bot/ledger/settings.ts';
+import { freshDb, type TestDb } from '../helpers/db.ts';
+import { captureLog } from '../helpers/log.ts';
+import { account, appContext, deliver, group, makeAccount, post, recordingChat, REF_TIME, unit } from '../helpers/ledger-fixture.ts';
+
+let db: TestDb;
+let acc: Account;
+let rec: ReturnType<typeof recordingChat>;
+let ctx: ReturnType<typeof appContext>;
+let classGroup: number;
+let workGroup: number;
+let p1: { id: number; code: string };
+const cap = captureLog();
+const parents = ['王小明妈妈', '李华爸爸', '张伟妈妈', '赵敏奶奶'];
+
+beforeAll(async () => {
+  db = await freshDb();
+  const pool = db.pool;
+  const city = await unit(pool, '钦州市教育局', 'city', null, null);
+  const county = await unit(pool, '灵山县教育局', 'county', city, null);
+  const school = await unit(pool, '灵山县示例城东小学', 'school', county, county);
+  const accountId = await account(pool, 'relay-1', '反诈助手');
+  rec = recordingChat();
+  acc = makeAccount(accountId, rec.chat);
+  classGroup = await group(pool, db.ledgerSecret, { kind: 'parent', unitId: school, accountId, topic: '城东小学四(1)班家长群', roomId: 'room-41', owner: '刘老师', members: 5 });
+  workGroup = await group(pool, db.ledgerSecret, { kind: 'work', unitId: school, accountId, topic: '城东小学教职工群', roomId: 'room-work', owner: '黄主任', members: 3 });
+  rec.members.set('room-41', [
+    { id: 'bot', name: '反诈助手' },
+    { id: 'wx-liu', name: '刘老师' },
+    ...parents.map((n, i) => ({ id: `wx-p${i}`, name: n })),
+  ]);
+  rec.members.set('room-work', [{ id: 'bot', name: '反诈助手' }, { id: 'wx-huang', name: '黄主任' }, { id: 'wx-t1', name: '陈老师' }, { id: 'wx-t2', name: '林老师' }]);
+  p1 = await post(pool, { title: '警惕刷单返利诈骗' });
+  await deliver(pool, { postId: p1.id, groupId: classGroup, accountId, sentAt: new Date(REF_TIME), members: 5 });
+  ctx = appContext(db, cap.log);
+  const ingest = createConfirmations(ctx);
+  for (const [name, text] of [['王小明妈妈', '王小明妈妈收到'], ['刘老师', '已阅']]) {
+    await ingest.group!(msg(name, text, 'room-41'), acc);
+  }
+  await ingest.drain();
+});
+afterAll(async () => db.drop());
+
+let seq = 0;
+function msg(senderName: string, text: string, roomId = 'room-41'): GroupMessage {
+  return { messageId: `m${++seq}`, roomId, topic: '', senderId: `wx-${senderName}`, senderName, senderIsBot: false, self: false, kind: 'text', text, at: new Date(new Date(REF_TIME).getTime() + 3_600_000) };
+}
+async function userError(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+  } catch (err) {
+    expect(err).toBeInstanceOf(UserError);
+    return (err as UserError).key;
+  }
+  throw new Error('expected a UserError');
+}
+const deps = () => ({ ctx, account: acc });
+
+describe('#统计', () => {
+  it("answers the owner with this group's coverage", async () => {
+    const reply = await stats.handler({ args: [], msg: msg('刘老师', '#统计') }, deps());
+    expect(reply).toBe(`本群近7天推送的阅读确认情况(共5人):\n${p1.code}《警惕刷单返利诈骗》 已确认 2/5 (40%)`);
+  });
+  it('refuses anyone else, and unregistered groups, politely', async () => {
+    expect(await userError(stats.handler({ args: [], msg: msg('李华爸爸', '#统计') }, deps()))).toBe('ledger.not_owner');
+    expect(await userError(stats.handler({ args: [], msg: msg('刘老师', '#统计', 'room-x') }, deps()))).toBe('ledger.not_registered');
+  });
+});
+
+describe('#未确认', () => {
+  it('sends the owner the names of members who have not confirmed, privately, read live from the room', async () => {
+    rec.said.length = 0;
+    const reply = await unconfirmed.handler({ args: [], msg: msg('刘老师', '#未确认') }, deps());
+    expect(reply).toBe('未确认名单已私信发给您,请查收。');
+    expect(rec.said).toEqual([
+      { to: 'wx-刘老师', room: false, text: `【城东小学四(1)班家长群】未确认名单(仅供您本人查看,请勿外传):\n${p1.code}《警惕刷单返利诈骗》未确认 3 人:李华爸爸、张伟妈妈、赵敏奶奶` },
+    ]);
+    expect(reply).not.toContain('李华');
+  });
+  it('says so politely when the private chat fails, and refuses non-owners', async () => {
+    rec.failContacts.add('wx-刘老师');
+    try {
+      expect(await userError(unconfirmed.handler({ args: [], msg: msg('刘老师', '#未确认') }, deps()))).toBe('ledger.private_failed');
+    } finally {
+      rec.failContacts.delete('wx-刘老师');
+    }
+    expect(await userError(unconfirmed.handler({ args: [], msg: msg('张伟妈妈', '#未确认') }, deps()))).toBe('ledger.not_owner');
+  });
+});
+
+describe('#提醒 开|关', () => {
+  it('toggles reminders for the group and audits it; bad arguments get the usage', async () => {
+    expect(await remindersToggle.handler({ args: ['关'], msg: msg('刘老师', '#提醒 关') }, deps())).toBe('已关闭本群的确认提醒,发送"#提醒 开"可重新开启。');
+    expect((await db.prisma.chatGroup.findUniqueOrThrow({ where: { id: classGroup } })).remindersOn).toBe(false);
+    expect(await userError(remindersToggle.handler({ args: ['明天'], msg: msg('刘老师', '#提醒 明天') }, deps()))).toBe('ledger.reminders_usage');
+    expect(await userError(remindersToggle.handler({ args: ['开'], msg: msg('李华爸爸', '#提醒 开') }, deps()))).toBe('ledger.not_owner');
+    ctx.clock.set('2026-03-03T19:30:00+08:00');
+    expect((await runReminders(ctx, [acc], { kind: 'parent', gapMs: 0 })).groups).toEqual([]);
+    expect(await remindersToggle.handler({ args: ['开'], msg: msg('刘老师', '#提醒 开') }, deps())).toBe('已开启本群的确认提醒。');
+    expect(await db.prisma.auditEvent.count({ where: { groupId: classGroup, action: { startsWith: 'group.reminders_' } } })).toBe(2);
+  });
+});
+
+describe('reminders', () => {
+  it('fire at 19:30 for parent groups and 16:00 on workdays for work groups by default', () => {
+    expect(cronFor('parent', DEFAULT_LEDGER_SETTINGS)).toBe('30 19 * * *');
+    expect(cronFor('work', DEFAULT_LEDGER_SETTINGS)).toBe('0 16 * * 1-5');
+  });
+
+  it('remind the next evening, name non-confirmers, tell the owner, once a day, escalate on the second round', async () => {
+    rec.said.length = 0;
+    ctx.clock.set('2026-03-02T19:30:00+08:00'); // the day of delivery: not yet
+    expect((await runReminders(ctx, [acc], { kind: 'parent', gapMs: 0 })).groups).toEqual([]);
+
+    ctx.clock.set('2026-03-03T19:30:00+08:00');
+    const claimed = new Set<string>();
+    const claimSlot = async (_pool: unknown, job: string, slot: string) => !claimed.has(`${job}:${slot}`) && Boolean(claimed.add(`${job}:${slot}`));
+    const scheduleDeps = { ctx, accounts: [acc], settings: { ...DEFAULT_LEDGER_SETTINGS }, claimSlot, by: 'test' };
+    const [first] = await fireReminders(scheduleDeps, 'parent');
+    expect(first.groups).toEqual([{ groupId: classGroup, topic: '城东小学四(1)班家长群', posts: [p1.code], names: 3, round: 1, owner: true }]);
+    expect(rec.said).toEqual([
+      { to: 'room-41', room: true, text: `【温馨提醒】以下推送还有家人/老师未回复确认,请看过后回复"已阅"(或"编号 已阅"):\n${p1.code}《警惕刷单返利诈骗》未确认 3 人:李华爸爸、张伟妈妈、赵敏奶奶` },
+      { to: 'wx-liu', room: false, text: `【城东小学四(1)班家长群】群里已发提醒。${p1.code}《警惕刷单返利诈骗》还有 3 人未确认:李华爸爸、张伟妈妈、赵敏奶奶` },
+    ]);
+    expect(await fireReminders(scheduleDeps, 'parent')).toEqual([]); // slot already fired
+    expect((await runReminders(ctx, [acc], { kind: 'parent', gapMs: 0 })).groups).toEqual([]); // one a day
+    expect(await db.prisma.reminder.findMany({ select: { day: true, round: true, pending: true } })).toEqual([{ day: '2026-03-03', round: 1, pending: 3 }]);
+
+    // 李华爸爸 confirms; the second round names the other two and lists the group for the school.
+    const ingest = createConfirmations(ctx);
+    await ingest.group!({ ...msg('李华爸爸', '已阅'), at: new Date('2026-03-03T20:00:00+08:00') }, acc);
+    await ingest.drain();
+    rec.said.length = 0;
+    ctx.clock.set('2026-03-04T19:30:00+08:00');
+    const second = await runReminders(ctx, [acc], { kind: 'parent', gapMs: 0 });
+    expect(second.groups.map((g) => [g.round, g.names])).toEqual([[2, 2]]);
+    expect(second.summaries).toEqual([{ orgUnitId: expect.any(Number), groups: 1, sentTo: 1 }]);
+    expect(rec.said.map((s) => s.to)).toEqual(['room-41', 'wx-liu', 'room-work']);
+    expect(rec.said[0].text).toContain('未确认 2 人:张伟妈妈、赵敏奶奶');
+    expect(rec.said[2].text).toBe(`【灵山县示例城东小学】以下群的推送确认率仍未达标(目标100%),请班主任跟进:\n城东小学四(1)班家长群:${p1.code}《警惕刷单返利诈骗》 3/5 (60%)`);
+    expect(rec.said[2].text).not.toContain('张伟');
+
+    ctx.clock.set('2026-03-05T19:30:00+08:00');
+    expect((await runReminders(ctx, [acc], { kind: 'parent', gapMs: 0 })).groups).toEqual([]); // at most 2 rounds
+  });
+
+  it('a dry run claims and sends nothing', async () => {
+    await db.pool.query('DELETE FROM reminder');
+    rec.said.length = 0;
+    ctx.clock.set('2026-03-06T19:30:00+08:00');
+    const r = await runReminders(ctx, [acc], { kind: 'parent', gapMs: 0, dryRun: true });
+    expect(r.groups.length).toBe(1);
+    expect(rec.said).toEqual([]);
+    expect(await db.prisma.reminder.count()).toBe(0);
+  });
+
+  it('split long name lists into messages that fit', () => {
+    const names = Array.from({ length: 300 }, (_, i) => `家长${String(i).padStart(3, '0')}的妈妈`);
+    const msgs = packMessages('【提醒】', [{ prefix: 'F1《标题》未确认 300 人:', names }], { max: 500, more: '(接上条)' });
+    expect(msgs.length).toBeGreaterThan(5);
+    for (const m of msgs) expect(m.length).toBeLessThanOrEqual(500);
+    const seen = msgs.join('、').replace(/\(接上条\)/g, '').match(/家长\d{3}的妈妈/g);
+    expect(seen).toEqual(names);
+  });
+});
