@@ -88,8 +88,8 @@ describe('posts and coverage, scoped by role', () => {
     const r = await get(`/api/posts/${w.post.code}/coverage?by=county`, w.tokens.bureau);
     expect(r.body.totals).toEqual({ groups: 3, members: 120, confirmed: 110, pct: 91.7 });
     expect(r.body.rows.map((x: { name: string; pct: number; below: boolean }) => [x.name, x.pct, x.below])).toEqual([
+      ['钦南区教育局', 88.9, true], // worst first
       ['灵山县教育局', 100, false],
-      ['钦南区教育局', 88.9, true],
     ]);
     expect(r.body.below.map((x: { name: string }) => x.name)).toEqual(['钦南区教育局']);
     const lower = await get(`/api/posts/${w.post.code}/coverage?by=county&target=80`, w.tokens.bureau);
