@@ -2,7 +2,7 @@ import ExcelJS from 'exceljs';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixedClock } from '../../bot/clock.ts';
-import { buildServer } from '../../bot/http/server.ts';
+import { botStatusProvider, buildServer, startHttp } from '../../bot/http/server.ts';
 import { createLogger } from '../../bot/log.ts';
 import { generateReport } from '../../bot/reports/generate.ts';
 import { AT, bureauWorld, TEACHER_NAMES } from '../helpers/bureau-world.ts';
@@ -292,5 +292,22 @@ describe('dashboard', () => {
     expect(page.headers['content-security-policy']).toContain("default-src 'self'");
     expect(page.body).toContain('反诈宣传');
     expect((await app.inject({ method: 'GET', url: '/app.js' })).statusCode).toBe(200);
+  });
+});
+
+describe('startHttp', () => {
+  it('listens, serves the API with the live bot status, and says when the port is taken', async () => {
+    const bot = { status: () => ({ state: 'waiting_scan' as const, qrcode: 'https://login.weixin.qq.com/l/live' }) };
+    const ctx = { db, clock, log: createLogger({ level: 'silent' }), config: { timeZone: 'Asia/Shanghai' } };
+    const http = await startHttp(ctx, { host: '127.0.0.1', port: 0, accounts: botStatusProvider('relay-live', bot) });
+    try {
+      const res = await fetch(`${http.address}/api/accounts`, { headers: { authorization: `Bearer ${w.tokens.bureau}` } });
+      const live = (await res.json()).items.find((a: { name: string }) => a.name === 'relay-live');
+      expect(live).toMatchObject({ loginState: 'waiting_scan', qr: { payload: 'https://login.weixin.qq.com/l/live' } });
+      const port = Number(new URL(http.address).port);
+      await expect(startHttp(ctx, { host: '127.0.0.1', port })).rejects.toThrow(`HTTP_PORT ${port} is already in use on 127.0.0.1 — stop the other process or set HTTP_PORT to a free port`);
+    } finally {
+      await http.close();
+    }
   });
 });
