@@ -8,6 +8,7 @@ import { parsePeriod } from '../../bot/reports/periods.ts';
 import { checkJob, startSchedules } from '../../bot/relay/run-coordinator.ts';
 import monthly from '../../schedules/report-monthly.ts';
 import annual from '../../schedules/report-annual.ts';
+import halfYear from '../../schedules/report-half-year.ts';
 import { captureLog } from '../helpers/log.ts';
 import { bureauWorld, TEACHER_NAMES } from '../helpers/bureau-world.ts';
 import { freshDb, type TestDb } from '../helpers/db.ts';
@@ -115,6 +116,20 @@ describe('catch-up after missed slots', () => {
     // A later start with nothing missed changes nothing.
     await monthly.run(ctx(), { ...slot(clock.now()), catchUp: true });
     expect(await db.prisma.report.count({ where: { kind: 'monthly' } })).toBe(4 * 4 + 1);
+  });
+
+  it('produces the half-year report at its slot, two days before 20 June', async () => {
+    const src = await w.f.source('钦州反诈中心', { scope: 'city' });
+    const spring = await w.f.post(src, { title: '春季开学防诈提醒', capturedAt: new Date('2027-03-01T01:00:00Z') });
+    await w.f.delivery(spring, w.groups.b1p1, { members: 30, confirmed: 12, sentAt: new Date('2027-03-01T02:00:00Z') });
+    const at = parsePeriod('half_year', '2027-H1').slot;
+    clock.set(at);
+    await halfYear.run(ctx(), slot(at));
+    const r = await db.prisma.report.findFirstOrThrow({ where: { kind: 'half_year', orgUnitId: w.units.city.id } });
+    expect(r.period).toBe('2027-H1');
+    expect(r.generatedAt.toISOString()).toBe('2027-06-18T00:00:00.000Z');
+    // Window 18 Dec 2026 – 18 Jun 2027: the spring post only, not November's.
+    expect(r.data).toMatchObject({ posts: { total: 1 }, coverage: { members: 30, confirmed: 12, pct: 40 } });
   });
 
   it('generates the latest annual report on a first start, before 20 December', async () => {
