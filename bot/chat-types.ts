@@ -40,6 +40,8 @@ export interface GroupMessage {
   /** Whether the quoted message was sent by this bot. */
   quotedSelf?: boolean;
   article?: ArticleCard[];
+  /** Raw puppet payload when the type cannot be parsed by Wechaty (e.g. 视频号). */
+  raw?: string;
   at: Date;
 }
 

@@ -75,6 +75,15 @@ export const configSchema = z.object({
       })
       .optional(),
   ),
+  SOURCES_FILE: z.preprocess(
+    blankToUndefined,
+    z
+      .string()
+      .refine((f) => fs.existsSync(f), {
+        message: 'SOURCES_FILE names a file that does not exist — give the path of a YAML file like content/sources.yml, or unset it',
+      })
+      .optional(),
+  ),
   LOG_LEVEL: z.preprocess(
     (v) => (typeof v === 'string' ? blankToUndefined(v.toLowerCase()) : v),
     z.enum(LOG_LEVELS, { message: `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
@@ -93,6 +102,8 @@ export interface Config {
   timeZone: string;
   ledgerSecret?: string;
   logLevel: (typeof LOG_LEVELS)[number];
+  /** Extra sources (channels, feeds, admins) added to content/sources.yml. */
+  sourcesFile?: string;
 }
 
 /** Raised when the configuration is invalid; `problems` holds one sentence per bad value. */
@@ -137,5 +148,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, envFile: Record
     timeZone: c.TZ,
     ledgerSecret: c.LEDGER_SECRET,
     logLevel: c.LOG_LEVEL,
+    sourcesFile: c.SOURCES_FILE ? path.resolve(c.SOURCES_FILE) : undefined,
   };
 }

@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { registerDb } from './db.ts';
 import { registerLedger } from './ledger.ts';
 import { registerOrg } from './org.ts';
+import { registerRelay } from './relay.ts';
 
 /** Builds the command tree (exported for tests). */
 export function buildProgram(): Command {
@@ -19,6 +20,7 @@ Examples:
     );
   registerOrg(program);
   registerDb(program);
+  registerRelay(program);
   registerLedger(program);
   return program;
 }

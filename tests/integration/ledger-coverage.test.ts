@@ -94,6 +94,25 @@ describe('coverage by post', () => {
     expect(JSON.stringify([s, g, one])).not.toMatch(/m\d+|k\d+/); // member keys do not leave the database
   });
 
+  it('keeps the per-unit roll-up equal to a recount through status, member and counter changes', async () => {
+    const recount = `SELECT d.post_id, g.org_unit_id, count(*)::int AS groups, sum(coalesce(d.members_at_send, 0))::int AS members,
+                            sum(least(d.confirmed, coalesce(d.members_at_send, 0)))::int AS confirmed
+                       FROM delivery d JOIN chat_group g ON g.id = d.group_id WHERE d.status = 'sent'
+                      GROUP BY 1, 2 ORDER BY 1, 2`;
+    const rollup = `SELECT post_id, org_unit_id, groups, members, confirmed FROM coverage_unit WHERE groups <> 0 OR members <> 0 OR confirmed <> 0 ORDER BY 1, 2`;
+    const g = ids['一中教师群'];
+    await db.pool.query(`UPDATE delivery SET status = 'sent', members_at_send = 48, confirmed = 3 WHERE post_id = $1 AND group_id = $2`, [other.id, g]);
+    await db.pool.query(`UPDATE delivery SET members_at_send = members_at_send + 1 WHERE post_id = $1`, [p.id]);
+    await db.pool.query(`UPDATE delivery SET status = 'failed' WHERE post_id = $1 AND group_id = $2`, [p.id, ids['中心小学教师群']]);
+    expect((await db.pool.query(rollup)).rows).toEqual((await db.pool.query(recount)).rows);
+    // Undo, and the roll-up follows.
+    await db.pool.query(`UPDATE delivery SET status = 'sent' WHERE post_id = $1 AND group_id = $2`, [p.id, ids['中心小学教师群']]);
+    await db.pool.query(`UPDATE delivery SET members_at_send = members_at_send - 1 WHERE post_id = $1`, [p.id]);
+    await db.pool.query(`UPDATE delivery SET status = 'pending', members_at_send = NULL, confirmed = 0 WHERE post_id = $1 AND group_id = $2`, [other.id, g]);
+    expect((await db.pool.query(rollup)).rows).toEqual((await db.pool.query(recount)).rows);
+    expect((await coverageByPost(db.pool, { postCode: p.code, by: 'county' })).total).toMatchObject({ groups: 10, members: 350, confirmed: 258 });
+  });
+
   it('says which code is unknown', async () => {
     await expect(coverageByPost(db.pool, { postCode: 'F999999', by: 'county' })).rejects.toThrow(UserError);
     await expect(coverageByPost(db.pool, { postCode: 'F999999', by: 'county' })).rejects.toThrow('no post has the code F999999 — list them with `antifraud posts`');

@@ -8,7 +8,10 @@ import { UserError } from '../../bot/errors.ts';
 import { createConfirmations } from '../../bot/ledger/confirm.ts';
 import { packMessages } from '../../bot/ledger/group-auth.ts';
 import { runReminders } from '../../bot/ledger/reminders.ts';
-import { cronFor, fireReminders } from '../../schedules/reminders.ts';
+import { cronFor } from '../../bot/ledger/reminder-job.ts';
+import { attachReminderAccounts } from '../../bot/ledger/reminders.ts';
+import parentJob from '../../schedules/reminders-parent.ts';
+import workJob from '../../schedules/reminders-work.ts';
 import { DEFAULT_LEDGER_SETTINGS } from '../../bot/ledger/settings.ts';
 import { freshDb, type TestDb } from '../helpers/db.ts';
 import { captureLog } from '../helpers/log.ts';
@@ -116,6 +119,7 @@ describe('reminders', () => {
   it('fire at 19:30 for parent groups and 16:00 on workdays for work groups by default', () => {
     expect(cronFor('parent', DEFAULT_LEDGER_SETTINGS)).toBe('30 19 * * *');
     expect(cronFor('work', DEFAULT_LEDGER_SETTINGS)).toBe('0 16 * * 1-5');
+    expect([parentJob.id, parentJob.cron, workJob.id, workJob.cron]).toEqual(['reminders-parent', '30 19 * * *', 'reminders-work', '0 16 * * 1-5']);
   });
 
   it('remind the next evening, name non-confirmers, tell the owner, once a day, escalate on the second round', async () => {
@@ -124,16 +128,24 @@ describe('reminders', () => {
     expect((await runReminders(ctx, [acc], { kind: 'parent', gapMs: 0 })).groups).toEqual([]);
 
     ctx.clock.set('2026-03-03T19:30:00+08:00');
-    const claimed = new Set<string>();
-    const claimSlot = async (_pool: unknown, job: string, slot: string) => !claimed.has(`${job}:${slot}`) && Boolean(claimed.add(`${job}:${slot}`));
-    const scheduleDeps = { ctx, accounts: [acc], settings: { ...DEFAULT_LEDGER_SETTINGS }, claimSlot, by: 'test' };
-    const [first] = await fireReminders(scheduleDeps, 'parent');
-    expect(first.groups).toEqual([{ groupId: classGroup, topic: '城东小学四(1)班家长群', posts: [p1.code], names: 3, round: 1, owner: true }]);
+    const slot = { name: '2026-03-03T19:30', at: ctx.clock.now(), catchUp: false };
+    await parentJob.run(ctx, slot); // no accounts attached: nothing sent, a warning says why
+    expect(rec.said).toEqual([]);
+    expect(cap.messages()).toContain('no accounts attached: main.ts must call attachReminderAccounts(ctx, accounts); nothing sent');
+    attachReminderAccounts(ctx, [acc]);
+    await parentJob.run(ctx, slot);
+    const first = (await db.pool.query('SELECT count(*)::int AS n FROM reminder')).rows[0];
+    expect(first.n).toBe(1);
+    const again = await runReminders(ctx, [acc], { kind: 'parent', gapMs: 0 });
+    expect(again.groups).toEqual([]); // one a day
+    await db.pool.query('DELETE FROM reminder');
+    rec.said.length = 0;
+    const firstRun = await runReminders(ctx, [acc], { kind: 'parent', gapMs: 0 });
+    expect(firstRun.groups).toEqual([{ groupId: classGroup, topic: '城东小学四(1)班家长群', posts: [p1.code], names: 3, round: 1, owner: true }]);
     expect(rec.said).toEqual([
       { to: 'room-41', room: true, text: `【温馨提醒】以下推送还有家人/老师未回复确认,请看过后回复"已阅"(或"编号 已阅"):\n${p1.code}《警惕刷单返利诈骗》未确认 3 人:李华爸爸、张伟妈妈、赵敏奶奶` },
       { to: 'wx-liu', room: false, text: `【城东小学四(1)班家长群】群里已发提醒。${p1.code}《警惕刷单返利诈骗》还有 3 人未确认:李华爸爸、张伟妈妈、赵敏奶奶` },
     ]);
-    expect(await fireReminders(scheduleDeps, 'parent')).toEqual([]); // slot already fired
     expect((await runReminders(ctx, [acc], { kind: 'parent', gapMs: 0 })).groups).toEqual([]); // one a day
     expect(await db.prisma.reminder.findMany({ select: { day: true, round: true, pending: true } })).toEqual([{ day: '2026-03-03', round: 1, pending: 3 }]);
 

@@ -1,0 +1,32 @@
+// #自动转发 开|关: only the owning teacher or the unit contact; forwarding starts only after 开.
+import { z } from 'zod';
+import { UserError } from '../errors.ts';
+import { t } from '../i18n.ts';
+import { audit } from '../registry/audit.ts';
+import { managesRoom, requireManager, requireRegistered } from './manage.ts';
+import { defineCommand } from './types.ts';
+
+const ON = ['开', '开启', '打开', 'ON'];
+const OFF = ['关', '关闭', 'OFF'];
+
+export const autoForwardCommand = defineCommand({
+  name: '自动转发',
+  where: ['group'],
+  usageKey: 'registry.usage_auto',
+  summaryKey: 'registry.summary_auto',
+  schema: z.tuple([
+    z.string().transform((s) => s.toUpperCase()).pipe(z.enum([...ON, ...OFF] as [string, ...string[]])),
+  ]).transform(([w]) => ON.includes(w)),
+  allowed: async (deps) => Boolean(deps.registration?.attached) && (await managesRoom(deps)),
+  handler: async (on, deps) => {
+    const reg = requireRegistered(deps);
+    await requireManager(deps, reg);
+    if (!reg.attached) throw new UserError('registry.not_registered');
+    if (reg.group.autoForward === on) return t('registry.already');
+    await deps.ctx.db.prisma.$transaction(async (tx) => {
+      await tx.chatGroup.update({ where: { id: reg.group.id }, data: { autoForward: on } });
+      await audit(tx, { actor: deps.sender.name, action: on ? 'group.auto_forward_on' : 'group.auto_forward_off', groupId: reg.group.id, orgUnitId: reg.group.orgUnitId, at: deps.now });
+    });
+    return t(on ? 'registry.auto_on' : 'registry.auto_off');
+  },
+});

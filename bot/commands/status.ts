@@ -1,0 +1,40 @@
+// #状态: what this group is, its status, and what was delivered lately.
+import { z } from 'zod';
+import { t } from '../i18n.ts';
+import { describeGroup } from '../registry/groups.ts';
+import { requireRegistered } from './manage.ts';
+import { defineCommand } from './types.ts';
+
+export const statusCommand = defineCommand({
+  name: '状态',
+  where: ['group'],
+  usageKey: 'registry.usage_status',
+  summaryKey: 'registry.summary_status',
+  schema: z.tuple([]),
+  handler: async (_none, deps) => {
+    const g = requireRegistered(deps).group;
+    const lines = [
+      t('registry.status', {
+        what: describeGroup(g),
+        status: t(`registry.status_${g.status}`),
+        auto: t(g.autoForward ? 'registry.on' : 'registry.off'),
+        owner: g.registeredBy,
+      }),
+    ];
+    const recent = await deps.ctx.db.prisma.delivery.findMany({
+      where: { groupId: g.id, status: 'sent' },
+      orderBy: { sentAt: 'desc' },
+      take: 5,
+      include: { post: { select: { code: true, title: true } } },
+    });
+    if (recent.length === 0) lines.push(t('registry.status_none'));
+    else {
+      lines.push(t('registry.status_recent'));
+      const day = new Intl.DateTimeFormat('zh-CN', { timeZone: deps.ctx.config.timeZone, month: '2-digit', day: '2-digit' });
+      for (const d of recent) {
+        lines.push(t('registry.status_recent_line', { day: day.format(d.sentAt!), code: d.post.code, title: d.post.title.slice(0, 30) }));
+      }
+    }
+    return lines.join('\n');
+  },
+});

@@ -1,0 +1,229 @@
+// Registered groups and their lifecycle: lookup by room, authority, removal and re-adding,
+// topic changes, and re-matching rooms by topic after each login (room ids change on wechat4u).
+import type { Account, AppContext, InboundHandler, RoomEvent } from '../app.ts';
+import type { ChatGroup, OrgUnit, PrismaClient } from '../db/client.ts';
+import { t } from '../i18n.ts';
+import { memberKey } from '../ledger/member-key.ts';
+import type { RoomInfo } from '../chat-types.ts';
+import { audit } from './audit.ts';
+
+export type GroupWithUnit = ChatGroup & { orgUnit: OrgUnit };
+
+/** Why a group is `left`: removed from the room (restorable) or unregistered by its owner. */
+export const LEFT_REMOVED = 'removed';
+export const LEFT_UNREGISTERED = 'unregistered';
+
+export interface RoomRegistration {
+  group: GroupWithUnit;
+  /** False when matched by topic only (bot re-added, or ambiguous after login): needs confirmation. */
+  attached: boolean;
+}
+
+/**
+ * The registered group for a room: by room id first, else (for a removed or ambiguous group) by
+ * its recorded topic when exactly one such group matches.
+ */
+export async function groupForRoom(
+  prisma: PrismaClient,
+  accountId: number,
+  roomId: string,
+  topic: string,
+): Promise<RoomRegistration | undefined> {
+  const byId = await prisma.chatGroup.findFirst({
+    where: { botAccountId: accountId, roomId, NOT: { status: 'left', statusReason: LEFT_UNREGISTERED } },
+    include: { orgUnit: true },
+    orderBy: { id: 'desc' },
+  });
+  if (byId) return { group: byId, attached: byId.status !== 'left' };
+  const byTopic = await prisma.chatGroup.findMany({
+    where: {
+      botAccountId: accountId,
+      topic,
+      OR: [{ status: 'ambiguous' }, { status: 'left', statusReason: LEFT_REMOVED }],
+    },
+    include: { orgUnit: true },
+  });
+  if (byTopic.length === 1) return { group: byTopic[0], attached: false };
+  return undefined;
+}
+
+/** A human name for a registered group ("XX小学 三年级2班 家长群"). */
+export function describeGroup(g: GroupWithUnit): string {
+  if (g.kind === 'work') return t('registry.work_group', { unit: g.orgUnit.name });
+  if (g.kind === 'source') return t('registry.source_group', { unit: g.orgUnit.name });
+  return t('registry.parent_group', { unit: g.orgUnit.name, class: g.className ?? '' });
+}
+
+/** The owner key of a member of a group (see bot/ledger/member-key.ts). */
+export function ownerKeyOf(ctx: AppContext, groupId: number, name: string): string {
+  return memberKey(ctx.ledgerSecret, groupId, name);
+}
+
+/** Active or paused work groups of this account, with their units. */
+export async function workGroups(prisma: PrismaClient, accountId: number): Promise<GroupWithUnit[]> {
+  return prisma.chatGroup.findMany({
+    where: { botAccountId: accountId, kind: 'work', status: { in: ['active', 'paused'] }, roomId: { not: null } },
+    include: { orgUnit: true },
+    orderBy: { id: 'asc' },
+  });
+}
+
+/** The work groups (of this account) that the sender is a member of, by live member lists. */
+export async function workGroupsOfMember(ctx: AppContext, account: Account, senderId: string): Promise<GroupWithUnit[]> {
+  const out: GroupWithUnit[] = [];
+  for (const g of await workGroups(ctx.db.prisma, account.id)) {
+    try {
+      const members = await account.chat.roomMembers(g.roomId!);
+      if (members.some((m) => m.id === senderId)) out.push(g);
+    } catch (err) {
+      ctx.log.child({ name: 'registry' }).warn({ err, group: g.id }, 'cannot read the member list of a work group');
+    }
+  }
+  return out;
+}
+
+/**
+ * Whether the sender may manage the group: its owner (who registered it), or the contact of its
+ * unit when that person is in one of the unit's work groups.
+ */
+export async function isManager(
+  ctx: AppContext,
+  account: Account,
+  group: GroupWithUnit,
+  sender: { id: string; name: string },
+): Promise<boolean> {
+  if (group.ownerKey === ownerKeyOf(ctx, group.id, sender.name)) return true;
+  if (!group.orgUnit.contactName || group.orgUnit.contactName !== sender.name) return false;
+  const mine = await workGroupsOfMember(ctx, account, sender.id);
+  return mine.some((g) => g.orgUnitId === group.orgUnitId);
+}
+
+/**
+ * The room lifecycle handler: removal → `left`; re-adding → ask the owner to confirm; topic change
+ * → record; after login → re-match by topic.
+ */
+export async function onRoomEvent(ctx: AppContext, account: Account, ev: RoomEvent): Promise<void> {
+  const prisma = ctx.db.prisma;
+  const log = ctx.log.child({ name: 'registry', account: account.name });
+  switch (ev.type) {
+    case 'bot_left': {
+      const groups = await prisma.chatGroup.findMany({
+        where: { botAccountId: account.id, roomId: ev.roomId, status: { in: ['active', 'paused', 'ambiguous'] } },
+      });
+      for (const g of groups) {
+        await prisma.$transaction(async (tx) => {
+          await tx.chatGroup.update({
+            where: { id: g.id },
+            data: { status: 'left', statusReason: LEFT_REMOVED, settings: { ...(g.settings as object), statusBefore: g.status } },
+          });
+          await audit(tx, { actor: 'wechat', action: 'group.removed', groupId: g.id, orgUnitId: g.orgUnitId, at: ev.at, detail: { topic: g.topic } });
+        });
+        log.warn({ group: g.id, topic: g.topic }, 'the bot was removed from a registered group; deliveries to it stop');
+      }
+      return;
+    }
+    case 'bot_joined': {
+      const reg = await groupForRoom(prisma, account.id, ev.room.roomId, ev.room.topic);
+      if (!reg || reg.group.status !== 'left') return;
+      await audit(prisma, {
+        actor: ev.inviterName ?? 'wechat',
+        action: 'group.readded',
+        groupId: reg.group.id,
+        orgUnitId: reg.group.orgUnitId,
+        at: ev.at,
+        detail: { topic: ev.room.topic },
+      });
+      await account.chat.sayToRoom(ev.room.roomId, {
+        type: 'text',
+        text: t('registry.rejoined', { what: describeGroup(reg.group), owner: reg.group.registeredBy }),
+      });
+      return;
+    }
+    case 'topic_changed': {
+      const groups = await prisma.chatGroup.findMany({ where: { botAccountId: account.id, roomId: ev.roomId } });
+      for (const g of groups) {
+        if (g.topic === ev.newTopic) continue;
+        await prisma.$transaction(async (tx) => {
+          await tx.chatGroup.update({ where: { id: g.id }, data: { topic: ev.newTopic } });
+          await audit(tx, { actor: 'wechat', action: 'group.topic_changed', groupId: g.id, orgUnitId: g.orgUnitId, at: ev.at, detail: { from: ev.oldTopic, to: ev.newTopic } });
+        });
+      }
+      return;
+    }
+    case 'members_changed':
+      await prisma.chatGroup.updateMany({ where: { botAccountId: account.id, roomId: ev.roomId }, data: { memberCount: ev.memberCount } });
+      return;
+    case 'logged_in': {
+      const r = await rematchRooms(ctx, account, ev.rooms, ev.at);
+      log.info(r, 'groups re-matched to rooms after login');
+      return;
+    }
+  }
+}
+
+export interface RematchResult {
+  matched: number;
+  ambiguous: { group: number; topic: string; reason: string }[];
+}
+
+/**
+ * After a login every room id is new: give each registered group the room with its recorded
+ * topic. No room, or several rooms with that topic, or several groups wanting one room: the group
+ * becomes `ambiguous` (never guessed) until someone re-registers in it.
+ */
+export async function rematchRooms(ctx: AppContext, account: Account, rooms: RoomInfo[], at: Date): Promise<RematchResult> {
+  const prisma = ctx.db.prisma;
+  const groups = await prisma.chatGroup.findMany({
+    where: { botAccountId: account.id, status: { in: ['active', 'paused', 'ambiguous'] } },
+    orderBy: { id: 'asc' },
+  });
+  const byTopic = new Map<string, RoomInfo[]>();
+  for (const r of rooms) byTopic.set(r.topic, [...(byTopic.get(r.topic) ?? []), r]);
+  const wanted = new Map<string, number>();
+  for (const g of groups) wanted.set(g.topic, (wanted.get(g.topic) ?? 0) + 1);
+  const result: RematchResult = { matched: 0, ambiguous: [] };
+  for (const g of groups) {
+    const candidates = byTopic.get(g.topic) ?? [];
+    let reason: string | undefined;
+    if (candidates.length === 0) reason = 'no room has this topic';
+    else if (candidates.length > 1) reason = `${candidates.length} rooms have this topic`;
+    else if ((wanted.get(g.topic) ?? 0) > 1) reason = `${wanted.get(g.topic)} registered groups have this topic`;
+    const settings = (g.settings ?? {}) as Record<string, unknown>;
+    if (reason) {
+      result.ambiguous.push({ group: g.id, topic: g.topic, reason });
+      if (g.status === 'ambiguous' && g.statusReason === reason && g.roomId === null) continue;
+      await prisma.$transaction(async (tx) => {
+        await tx.chatGroup.update({
+          where: { id: g.id },
+          data: {
+            status: 'ambiguous',
+            statusReason: reason,
+            roomId: null,
+            settings: { ...settings, statusBefore: g.status === 'ambiguous' ? settings.statusBefore : g.status } as never,
+          },
+        });
+        await audit(tx, { actor: 'wechat', action: 'group.ambiguous', groupId: g.id, orgUnitId: g.orgUnitId, at, detail: { topic: g.topic, reason } });
+      });
+      ctx.log.child({ name: 'registry' }).warn({ group: g.id, topic: g.topic, reason }, 'a registered group cannot be matched to one room; it stays ambiguous until re-registered there');
+      continue;
+    }
+    const room = candidates[0];
+    const status = g.status === 'ambiguous' ? ((settings.statusBefore as 'active' | 'paused' | undefined) ?? 'active') : g.status;
+    if (g.roomId !== room.roomId || g.status !== status) {
+      await prisma.$transaction(async (tx) => {
+        await tx.chatGroup.update({
+          where: { id: g.id },
+          data: { roomId: room.roomId, status, statusReason: null, memberCount: room.memberCount },
+        });
+        await audit(tx, { actor: 'wechat', action: 'group.rematched', groupId: g.id, orgUnitId: g.orgUnitId, at, detail: { topic: g.topic } });
+      });
+    }
+    result.matched++;
+  }
+  return result;
+}
+
+/** The registry's pipeline step: room lifecycle events (removal, re-adding, topic, login). */
+export function createRegistryHandler(ctx: AppContext): InboundHandler {
+  return { name: 'registry', room: (ev, account) => onRoomEvent(ctx, account, ev) };
+}

@@ -1,0 +1,167 @@
+// The delivery log's explicit SQL: claim, begin, finish, release, recover. Each is one statement;
+// no transaction is held across a send. `rendering` doubles as the "say began" marker: it is set
+// (in the same statement that reserves a slot of the daily cap) right before the first say, so a
+// row left in `sending` without it provably never reached the puppet.
+import type pg from 'pg';
+
+export interface ClaimedDelivery {
+  id: number;
+  postId: number;
+  groupId: number;
+  attempts: number;
+  dueAt: Date;
+  post: {
+    code: string;
+    kind: string;
+    title: string;
+    summary: string;
+    url: string | null;
+    urgent: boolean;
+    media: unknown;
+    confirmWords: string[];
+    sourceName: string;
+  };
+  group: {
+    kind: 'work' | 'parent' | 'source';
+    status: 'active' | 'paused' | 'left' | 'ambiguous';
+    statusReason: string | null;
+    autoForward: boolean;
+    roomId: string | null;
+    topic: string;
+    settings: unknown;
+    memberCount: number;
+  };
+}
+
+/**
+ * Claims up to `limit` due pending deliveries of one account in ONE statement
+ * (UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED) RETURNING), joined with what sending needs.
+ */
+export async function claimDue(pool: pg.Pool, accountId: number, by: string, now: Date, limit: number): Promise<ClaimedDelivery[]> {
+  const { rows } = await pool.query(
+    `WITH claimed AS (
+       UPDATE delivery d
+          SET status = 'sending', claimed_at = $3, claimed_by = $2, attempts = d.attempts + 1,
+              rendering = NULL, updated_at = $3
+        WHERE d.id IN (SELECT id FROM delivery
+                        WHERE bot_account_id = $1 AND status = 'pending' AND due_at <= $3
+                        ORDER BY due_at, id LIMIT $4 FOR UPDATE SKIP LOCKED)
+       RETURNING d.id, d.post_id, d.group_id, d.attempts, d.due_at)
+     SELECT c.*, p.code, p.kind AS post_kind, p.title, p.summary, p.url, p.urgent, p.media, p.confirm_words,
+            s.name AS source_name, g.kind AS group_kind, g.status AS group_status, g.status_reason,
+            g.auto_forward, g.room_id, g.topic, g.settings, g.member_count
+       FROM claimed c JOIN post p ON p.id = c.post_id JOIN source s ON s.id = p.source_id
+       JOIN chat_group g ON g.id = c.group_id
+      ORDER BY c.due_at, c.id`,
+    [accountId, by, now, limit],
+  );
+  return rows.map((r) => ({
+    id: r.id,
+    postId: r.post_id,
+    groupId: r.group_id,
+    attempts: r.attempts,
+    dueAt: r.due_at,
+    post: {
+      code: r.code,
+      kind: r.post_kind,
+      title: r.title,
+      summary: r.summary,
+      url: r.url,
+      urgent: r.urgent,
+      media: r.media,
+      confirmWords: r.confirm_words ?? [],
+      sourceName: r.source_name,
+    },
+    group: {
+      kind: r.group_kind,
+      status: r.group_status,
+      statusReason: r.status_reason,
+      autoForward: r.auto_forward,
+      roomId: r.room_id,
+      topic: r.topic,
+      settings: r.settings,
+      memberCount: r.member_count,
+    },
+  }));
+}
+
+/**
+ * Marks that say() is about to begin and reserves one slot of the account's daily cap, in one
+ * statement. False when the cap is reached (or the row is no longer ours): nothing is sent then.
+ */
+export async function beginSend(
+  pool: pg.Pool,
+  d: { id: number; accountId: number; by: string; day: string; cap: number; rendering: string; members: number | null; now: Date },
+): Promise<boolean> {
+  const { rowCount } = await pool.query(
+    `WITH d AS (
+       UPDATE delivery SET rendering = $5, members_at_send = $6, updated_at = $7
+        WHERE id = $4 AND status = 'sending' AND claimed_by = $8
+          AND EXISTS (SELECT 1 FROM bot_account WHERE id = $1 AND (sent_day IS DISTINCT FROM $2 OR sent_today < $3))
+       RETURNING id)
+     UPDATE bot_account
+        SET sent_day = $2, sent_today = CASE WHEN sent_day = $2 THEN sent_today + 1 ELSE 1 END
+      WHERE id = $1 AND EXISTS (SELECT 1 FROM d)`,
+    [d.accountId, d.day, d.cap, d.id, d.rendering, d.members, d.now, d.by],
+  );
+  return rowCount === 1;
+}
+
+/** Gives back a cap slot reserved by beginSend for a send that provably did not happen. */
+export async function refundCap(pool: pg.Pool, accountId: number, day: string): Promise<void> {
+  await pool.query('UPDATE bot_account SET sent_today = GREATEST(sent_today - 1, 0) WHERE id = $1 AND sent_day = $2', [accountId, day]);
+}
+
+export type Final = 'sent' | 'failed' | 'unknown' | 'skipped';
+
+/** Ends a claimed delivery. `uncount` takes back the claim's attempt (nothing was tried). */
+export async function finish(
+  pool: pg.Pool,
+  id: number,
+  status: Final,
+  opts: { now: Date; error?: string | null; uncount?: boolean },
+): Promise<void> {
+  await pool.query(
+    `UPDATE delivery SET status = $2::"DeliveryStatus", error = $3, updated_at = $4,
+            sent_at = CASE WHEN $2 = 'sent' THEN $4 ELSE sent_at END,
+            attempts = CASE WHEN $5 THEN GREATEST(attempts - 1, 0) ELSE attempts END
+      WHERE id = $1`,
+    [id, status, opts.error ?? null, opts.now, opts.uncount ?? false],
+  );
+}
+
+/** Puts claimed deliveries back to pending (not sent: say never began), due at `dueAt`. */
+export async function release(
+  pool: pg.Pool,
+  ids: number[],
+  opts: { now: Date; dueAt?: Date; error?: string | null; uncount: boolean },
+): Promise<void> {
+  if (!ids.length) return;
+  await pool.query(
+    `UPDATE delivery SET status = 'pending', claimed_by = NULL, claimed_at = NULL, rendering = NULL,
+            due_at = COALESCE($3, due_at), error = COALESCE($4, error), updated_at = $2,
+            attempts = CASE WHEN $5 THEN GREATEST(attempts - 1, 0) ELSE attempts END
+      WHERE id = ANY($1::int[]) AND status = 'sending'`,
+    [ids, opts.now, opts.dueAt ?? null, opts.error ?? null, opts.uncount],
+  );
+}
+
+/**
+ * After a crash: rows of this account left in `sending` whose say never began go back to pending;
+ * the others may have been sent and become `unknown` (never resent automatically).
+ */
+export async function recoverSending(pool: pg.Pool, accountId: number, now: Date): Promise<{ requeued: number; unknown: number }> {
+  const back = await pool.query(
+    `UPDATE delivery SET status = 'pending', claimed_by = NULL, claimed_at = NULL, updated_at = $2,
+            attempts = GREATEST(attempts - 1, 0)
+      WHERE bot_account_id = $1 AND status = 'sending' AND rendering IS NULL`,
+    [accountId, now],
+  );
+  const unk = await pool.query(
+    `UPDATE delivery SET status = 'unknown', updated_at = $2,
+            error = 'the sending process stopped while this send was under way (claimed by ' || COALESCE(claimed_by, '?') || '); not resent automatically'
+      WHERE bot_account_id = $1 AND status = 'sending' AND rendering IS NOT NULL`,
+    [accountId, now],
+  );
+  return { requeued: back.rowCount ?? 0, unknown: unk.rowCount ?? 0 };
+}

@@ -1,0 +1,152 @@
+// Scheduled jobs over node-cron 4 with a PostgreSQL run coordinator: each (job, slot) fires once
+// across any number of processes (INSERT … ON CONFLICT DO NOTHING on cron_fire). Jobs are files
+// schedules/<id>.ts exporting { id, cron, description, run(ctx, slot), catchUp? }.
+import fs from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import cron, { type ScheduledTask } from 'node-cron';
+import type pg from 'pg';
+import type { AppContext } from '../app.ts';
+import { localMinute, localParts, zonedTime } from './tz.ts';
+
+export interface ScheduleSlot {
+  /** Stable slot name: the scheduled local minute, "YYYY-MM-DDTHH:MM". */
+  name: string;
+  /** The scheduled instant (not when it actually ran). */
+  at: Date;
+  /** True when run by the start-up catch-up. */
+  catchUp: boolean;
+}
+
+export interface ScheduledJob {
+  /** Stable id; never rename it (cron_fire rows refer to it). */
+  id: string;
+  /** node-cron expression (5 or 6 fields), in the configured time zone. */
+  cron: string;
+  description: string;
+  /** Missed slots run on start, newest first, at most `maxSlots`, looking back `days`. */
+  catchUp?: { days: number; maxSlots?: number };
+  run: (ctx: AppContext, slot: ScheduleSlot) => Promise<void>;
+}
+
+/** Claims one job slot; true for exactly one caller across all processes. */
+export async function claimSlot(pool: pg.Pool, job: string, slot: string, by: string): Promise<boolean> {
+  const { rowCount } = await pool.query(
+    'INSERT INTO cron_fire (job, slot, fired_by) VALUES ($1, $2, $3) ON CONFLICT (job, slot) DO NOTHING',
+    [job, slot, by],
+  );
+  return rowCount === 1;
+}
+
+/** Checks a job's shape (the boundary of a schedules/ file). */
+export function checkJob(job: unknown, file = '(job)'): ScheduledJob {
+  const j = job as Partial<ScheduledJob>;
+  const problems: string[] = [];
+  if (!j || typeof j !== 'object') problems.push('does not export a job object');
+  else {
+    if (typeof j.id !== 'string' || !/^[a-z0-9][a-z0-9-]*$/.test(j.id)) problems.push('id must be kebab-case text, e.g. "monthly-report"');
+    if (typeof j.cron !== 'string' || !cron.validate(j.cron)) problems.push(`cron "${String(j.cron)}" is not a valid node-cron expression`);
+    if (typeof j.description !== 'string') problems.push('description must be text');
+    if (typeof j.run !== 'function') problems.push('run(ctx, slot) must be a function');
+    if (j.catchUp && !(j.catchUp.days > 0)) problems.push('catchUp.days must be above 0');
+  }
+  if (problems.length) throw new Error(`schedule ${file}: ${problems.join('; ')}`);
+  return j as ScheduledJob;
+}
+
+/** Imports every schedules/*.ts (default export or `job`), checked; duplicate ids are refused. */
+export async function loadScheduleFiles(dir = path.resolve(import.meta.dirname, '../../schedules')): Promise<ScheduledJob[]> {
+  const files = fs.readdirSync(dir).filter((f) => /\.(ts|js)$/.test(f) && !f.endsWith('.d.ts')).sort();
+  const jobs: ScheduledJob[] = [];
+  for (const f of files) {
+    const mod = await import(pathToFileURL(path.join(dir, f)).href);
+    const job = checkJob(mod.default ?? mod.job, f);
+    if (jobs.some((j) => j.id === job.id)) throw new Error(`schedule ${f}: the id "${job.id}" is used twice`);
+    jobs.push(job);
+  }
+  return jobs;
+}
+
+/** The slots of `expr` in (`from`, `to`], newest first. */
+export function slotsBetween(task: Pick<ScheduledTask, 'match'>, expr: string, from: Date, to: Date, tz: string): Date[] {
+  const f = cron.parse(expr);
+  const out: Date[] = [];
+  const end = localParts(to, tz);
+  for (let offset = 0; ; offset--) {
+    const d = new Date(Date.UTC(end.year, end.month - 1, end.day + offset));
+    if (zonedTime(d.getUTCFullYear(), d.getUTCMonth() + 1, d.getUTCDate(), 23, 59, tz) <= from) break;
+    for (const h of [...f.hour].sort((a, b) => b - a)) {
+      for (const m of [...f.minute].sort((a, b) => b - a)) {
+        const at = zonedTime(d.getUTCFullYear(), d.getUTCMonth() + 1, d.getUTCDate(), h, m, tz);
+        if (at > from && at <= to && task.match(at)) out.push(at);
+      }
+    }
+  }
+  return out;
+}
+
+export interface Schedules {
+  tasks: ScheduledTask[];
+  /** Resolves when the start-up catch-up has run. */
+  caughtUp: Promise<void>;
+  /** Stops the timers and waits for running jobs. */
+  stop: () => Promise<void>;
+}
+
+/**
+ * Registers `jobs` with node-cron (time zone from config). Each slot is claimed once across
+ * processes, then awaited; failures are logged per job. Jobs with `catchUp` run missed slots.
+ */
+export function startSchedules(ctx: AppContext, jobs: ScheduledJob[], opts: { by?: string } = {}): Schedules {
+  const tz = ctx.config.timeZone;
+  const by = opts.by ?? `${process.pid}`;
+  const running = new Set<Promise<void>>();
+  const root = ctx.log.child({ name: 'schedules' });
+
+  async function fire(job: ScheduledJob, at: Date, catchUp: boolean): Promise<void> {
+    const slot: ScheduleSlot = { name: localMinute(at, tz), at, catchUp };
+    const log = ctx.log.child({ name: 'job', job: job.id, slot: slot.name });
+    try {
+      if (!(await claimSlot(ctx.db.pool, job.id, slot.name, by))) {
+        log.debug('slot already fired by another process');
+        return;
+      }
+      const t0 = Date.now();
+      log.info({ catchUp }, 'job started');
+      await job.run(ctx, slot);
+      log.info({ ms: Date.now() - t0 }, 'job finished');
+    } catch (err) {
+      log.error({ err: { message: (err as Error).message, stack: (err as Error).stack } }, 'job failed');
+    }
+  }
+
+  function track(p: Promise<void>): Promise<void> {
+    running.add(p);
+    return p.finally(() => running.delete(p));
+  }
+
+  const tasks = jobs.map((job) =>
+    cron.schedule(job.cron, (c) => track(fire(job, c.date, false)), { timezone: tz, name: job.id, noOverlap: false }),
+  );
+
+  const caughtUp = (async () => {
+    const now = ctx.clock.now();
+    for (const [i, job] of jobs.entries()) {
+      if (!job.catchUp) continue;
+      const from = new Date(now.getTime() - job.catchUp.days * 86_400_000);
+      const slots = slotsBetween(tasks[i], job.cron, from, now, tz).slice(0, job.catchUp.maxSlots ?? 1);
+      for (const at of slots.reverse()) await track(fire(job, at, true));
+    }
+  })().catch((err) => root.error({ err: (err as Error).message }, 'schedule catch-up failed'));
+
+  root.info({ jobs: jobs.map((j) => `${j.id} (${j.cron})`), timeZone: tz }, 'schedules started');
+  return {
+    tasks,
+    caughtUp,
+    stop: async () => {
+      await Promise.all(tasks.map((t) => t.stop()));
+      await caughtUp;
+      await Promise.allSettled([...running]);
+    },
+  };
+}

@@ -1,0 +1,102 @@
+// Capturing a post: one `post` row per canonical key, one `post_origin` row per source that
+// carried it. Delivery planning is not done here: the caller's onPostCaptured hook does it.
+import type { Post, PrismaClient, Source } from '../db/client.ts';
+import { canonicalKey } from './canonical.ts';
+
+export type SourceKind = 'official' | 'feed' | 'forward' | 'source_group' | 'content';
+export type SourceScope = 'national' | 'city' | 'local';
+export type PostKind = Post['kind'];
+
+export interface SourceRef {
+  kind: SourceKind;
+  scope: SourceScope;
+  name: string;
+  /** Stable identity, e.g. "official:国家反诈中心" or "feed:https://…". */
+  key: string;
+}
+
+export interface MediaRef {
+  type: 'image' | 'video' | 'file' | 'channel_video' | 'mini_program';
+  name?: string;
+  url?: string;
+  path?: string;
+  mime?: string;
+  /** Raw data that cannot be re-sent but is kept for the record (e.g. a 视频号 feed id). */
+  raw?: Record<string, unknown>;
+}
+
+/** A content item from any source, before it becomes a post. */
+export interface CapturedItem {
+  kind: PostKind;
+  title: string;
+  summary?: string;
+  url?: string;
+  /** Text to hash when there is no URL (defaults to title + summary). */
+  text?: string;
+  media?: MediaRef[];
+  /** The source's own id of the item (feed guid, message id, …). */
+  externalId?: string;
+  publishedAt?: Date;
+  audience?: 'all' | 'work' | 'parent';
+  urgent?: boolean;
+  confirmWords?: string[];
+  createdBy?: string;
+  /** Overrides the computed key (content/ items use "content:<id>"). */
+  canonicalKey?: string;
+}
+
+export interface CaptureResult {
+  post: Post;
+  /** True when this item created the post (false: another source or an earlier copy had it). */
+  created: boolean;
+}
+
+/** Finds or creates the source row. */
+export async function ensureSource(prisma: PrismaClient, ref: SourceRef): Promise<Source> {
+  return prisma.source.upsert({
+    where: { key: ref.key },
+    create: { kind: ref.kind, scope: ref.scope, name: ref.name, key: ref.key },
+    update: {},
+  });
+}
+
+const clip = (s: string, n: number) => (s.length > n ? s.slice(0, n - 1) + '…' : s);
+
+/**
+ * Inserts the post unless its canonical key exists, and records the origin either way.
+ * Safe under concurrency (the unique key decides; the loser reads the winner's row).
+ */
+export async function capturePost(prisma: PrismaClient, source: Source, item: CapturedItem, at: Date): Promise<CaptureResult> {
+  const key = item.canonicalKey ?? canonicalKey(item);
+  const rows = await prisma.$queryRawUnsafe<{ id: number; created: boolean }[]>(
+    `WITH ins AS (
+       INSERT INTO post (source_id, kind, title, summary, url, media, canonical_key, audience, urgent, confirm_words, captured_at, published_at, created_by)
+       VALUES ($1, $2::"PostKind", $3, $4, $5, $6::jsonb, $7, $8::"Audience", $9, $10::text[], $11, $12, $13)
+       ON CONFLICT (canonical_key) DO NOTHING
+       RETURNING id)
+     SELECT id, true AS created FROM ins
+     UNION ALL
+     SELECT id, false AS created FROM post WHERE canonical_key = $7 AND NOT EXISTS (SELECT 1 FROM ins)`,
+    source.id,
+    item.kind,
+    clip(item.title.trim() || '(无标题)', 200),
+    clip((item.summary ?? '').trim(), 1000),
+    item.url ?? null,
+    JSON.stringify(item.media ?? []),
+    key,
+    item.audience ?? 'all',
+    item.urgent ?? false,
+    item.confirmWords ?? [],
+    at,
+    item.publishedAt ?? null,
+    item.createdBy ?? null,
+  );
+  // A concurrent insert committed after this statement's snapshot: neither branch saw a row.
+  const { id, created } = rows[0] ?? { id: (await prisma.post.findUniqueOrThrow({ where: { canonicalKey: key } })).id, created: false };
+  await prisma.postOrigin.createMany({
+    data: [{ postId: id, sourceId: source.id, externalId: item.externalId ?? '', seenAt: at }],
+    skipDuplicates: true,
+  });
+  const post = await prisma.post.findUniqueOrThrow({ where: { id } });
+  return { post, created };
+}

@@ -1,0 +1,110 @@
+// Turning chat messages (official-account pushes, admin forwards, source-group messages) into
+// content items. Every item has a title and summary, so a text rendering is always possible.
+import type { ArticleCard, MessageKind } from '../chat-types.ts';
+import type { CapturedItem, MediaRef } from './capture.ts';
+import { contentHash } from './canonical.ts';
+
+/** What a 视频号 share carries (read from the raw payload: Wechaty's toPost() throws on it). */
+export interface ChannelVideo {
+  objectId?: string;
+  nickname?: string;
+  desc?: string;
+  url?: string;
+}
+
+function tag(xml: string, name: string): string | undefined {
+  const m = new RegExp(`<${name}>(?:<!\\[CDATA\\[([\\s\\S]*?)\\]\\]>|([\\s\\S]*?))</${name}>`).exec(xml);
+  const v = (m?.[1] ?? m?.[2])?.trim();
+  return v ? v : undefined;
+}
+
+/** Reads the few fields of a 视频号 share from its raw XML (finderFeed). */
+export function parseChannelVideo(raw: string): ChannelVideo {
+  const xml = raw.replace(/&lt;/g, '<').replace(/&gt;/g, '>');
+  const feed = /<finderFeed>[\s\S]*<\/finderFeed>/.exec(xml)?.[0] ?? xml;
+  return {
+    objectId: tag(feed, 'objectId'),
+    nickname: tag(feed, 'nickname'),
+    desc: tag(feed, 'desc'),
+    url: tag(feed, 'url'),
+  };
+}
+
+export interface MessageLike {
+  messageId: string;
+  kind: MessageKind;
+  text: string;
+  article?: ArticleCard[];
+  raw?: string;
+}
+
+const firstLine = (s: string, n = 60) => s.trim().split('\n')[0].slice(0, n);
+const URL_RE = /https?:\/\/[^\s<>"'，。]+/;
+
+/**
+ * The content items of a message (an official-account push may carry several articles).
+ * Returns [] for messages that carry nothing to relay (voice, system, empty text).
+ */
+export function itemsOfMessage(msg: MessageLike, from: string): CapturedItem[] {
+  switch (msg.kind) {
+    case 'article':
+      return (msg.article ?? []).filter((a) => a.title || a.url).map((a, i) => ({
+        kind: 'article',
+        title: a.title || a.url,
+        summary: a.description,
+        url: a.url,
+        media: a.thumbnailUrl ? [{ type: 'image', url: a.thumbnailUrl, name: 'thumbnail' } satisfies MediaRef] : [],
+        externalId: `${msg.messageId}#${i}`,
+      }));
+    case 'channel_video': {
+      const v = parseChannelVideo(msg.raw ?? '');
+      const title = v.desc ? firstLine(v.desc) : `${v.nickname ?? from} 的视频号视频`;
+      return [{
+        kind: 'channel_video',
+        title,
+        summary: v.desc ?? '',
+        url: v.url,
+        media: [{ type: 'channel_video', raw: { ...v } }],
+        externalId: msg.messageId,
+        canonicalKey: v.objectId ? `channel:${v.objectId}` : undefined,
+        text: v.url ? undefined : `${v.nickname ?? ''}\n${v.desc ?? ''}\n${msg.raw ?? ''}`,
+      }];
+    }
+    case 'mini_program':
+      return [{
+        kind: 'mini_program',
+        title: firstLine(msg.text) || `${from} 的小程序`,
+        summary: msg.text.slice(0, 500),
+        media: [{ type: 'mini_program', raw: { text: msg.text } }],
+        externalId: msg.messageId,
+      }];
+    case 'image':
+    case 'video':
+    case 'file':
+      // Media cannot be hashed by content here; the message id keeps one post per message.
+      return [{
+        kind: msg.kind,
+        title: `${from} 发布的${msg.kind === 'image' ? '图片' : msg.kind === 'video' ? '视频' : '文件'}`,
+        summary: msg.text.slice(0, 200),
+        media: [{ type: msg.kind, name: msg.text || msg.messageId, raw: { messageId: msg.messageId } }],
+        externalId: msg.messageId,
+        canonicalKey: `msg:${contentHash(`${from}\n${msg.kind}\n${msg.messageId}`)}`,
+      }];
+    case 'text': {
+      const text = msg.text.trim();
+      if (!text) return [];
+      const url = URL_RE.exec(text)?.[0];
+      return [{ kind: url ? 'article' : 'text', title: firstLine(text), summary: text.slice(0, 1000), url, text, externalId: msg.messageId }];
+    }
+    default:
+      return [];
+  }
+}
+
+/** The text rendering of an item, as the relay will send it when no card is possible. */
+export function previewItem(item: CapturedItem, from: string): string {
+  const lines = [`【${from}】${item.title}`];
+  if (item.summary && item.summary !== item.title) lines.push(item.summary.slice(0, 200));
+  if (item.url) lines.push(item.url);
+  return lines.join('\n');
+}

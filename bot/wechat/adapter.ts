@@ -1,0 +1,261 @@
+// The Wechaty adapter: puppet events in, plain inputs (bot/chat-types.ts) out to the inbound
+// pipeline; ChatPort sends back through the puppet. The only code besides bot.ts that touches
+// Wechaty. Facts about wechat4u that shape it are in DESIGN.md ("What WeChat really allows").
+import { FileBox } from 'file-box';
+import { types, type Contact, type Message, type Room, type Wechaty } from 'wechaty';
+import type { Account, Pipeline, RoomEvent } from '../app.ts';
+import type { ArticleCard, ChatPort, GroupMessage, Member, MessageKind, Outgoing, PrivateMessage, RoomInfo, SendCapabilities } from '../chat-types.ts';
+import { SendError } from '../chat-types.ts';
+import type { Clock } from '../clock.ts';
+import type { Logger } from '../log.ts';
+import { decodeAppMsg, parseArticles } from './appmsg.ts';
+
+/** What each puppet can send, read from its source (see README "Sources of posts"). */
+export function capabilitiesOf(puppet: string): SendCapabilities {
+  // wechat4u: messageSendUrl / MiniProgram / Post throw "Unsupported"; forward works for
+  // text, image, video and app messages.
+  if (/wechat4u/.test(puppet)) return { card: false, file: true, forward: true };
+  // mock: messageSendUrl and messageForward are silent no-ops (nothing arrives), files arrive.
+  if (/mock/.test(puppet)) return { card: false, file: true, forward: false };
+  return { card: true, file: true, forward: true };
+}
+
+/** Maps a puppet send failure to a SendError: provably not sent, or unknown. */
+export function toSendError(err: unknown): SendError {
+  const e = err as { name?: string; message?: string; actual?: unknown; code?: string; response?: { data?: { BaseResponse?: { Ret?: number } } } };
+  const ret = e?.response?.data?.BaseResponse?.Ret ?? (e?.name === 'AssertionError' && typeof e.actual === 'number' ? e.actual : undefined);
+  const message = e?.message ?? String(err);
+  if (ret === 1205) return new SendError('WeChat refused: sending too fast (1205)', { sent: false, throttled: true, cause: err });
+  if (ret === 1204 || ret === 1101) return new SendError(`WeChat refused: bad target (${ret})`, { sent: false, badTarget: true, cause: err });
+  if (typeof ret === 'number') return new SendError(`WeChat refused the message (Ret ${ret})`, { sent: false, cause: err });
+  if (/unsupported/i.test(message)) return new SendError(`the puppet cannot send this: ${message}`, { sent: false, cause: err });
+  if (e?.code === 'BAD_TARGET') return new SendError(message, { sent: false, badTarget: true, cause: err });
+  return new SendError(`send outcome unknown: ${message}`, { sent: 'unknown', cause: err });
+}
+
+/** The outbound side of one Wechaty bot. */
+export function createChatPort(wechaty: Wechaty, accountName: string, puppet: string): ChatPort {
+  const caps = capabilitiesOf(puppet);
+  async function roomOf(roomId: string): Promise<Room> {
+    const room = await wechaty.Room.find({ id: roomId }).catch(() => undefined);
+    if (!room) throw Object.assign(new Error(`no room ${roomId} (the bot left it, or ids changed after a re-login)`), { code: 'BAD_TARGET' });
+    return room;
+  }
+  async function contactOf(contactId: string): Promise<Contact> {
+    const c = await wechaty.Contact.find({ id: contactId }).catch(() => undefined);
+    if (!c) throw Object.assign(new Error(`no contact ${contactId}`), { code: 'BAD_TARGET' });
+    return c;
+  }
+  async function sayable(out: Outgoing): Promise<string | FileBox | InstanceType<Wechaty['UrlLink']>> {
+    if (out.type === 'text') return out.text;
+    if (out.type === 'card') {
+      if (!caps.card) throw new Error(`Unsupported: ${puppet} cannot send article cards; send the text rendering`);
+      return new wechaty.UrlLink({ title: out.card.title, description: out.card.description, url: out.card.url, thumbnailUrl: out.card.thumbnailUrl });
+    }
+    if (out.path) return FileBox.fromFile(out.path, out.name);
+    if (out.url) return FileBox.fromUrl(out.url, { name: out.name });
+    throw new Error('Unsupported: a file needs a path or a url');
+  }
+  async function send(target: () => Promise<Room | Contact>, out: Outgoing): Promise<void> {
+    let t: Room | Contact;
+    let content: Awaited<ReturnType<typeof sayable>>;
+    try {
+      t = await target();
+      content = await sayable(out);
+    } catch (err) {
+      throw toSendError(err); // nothing was sent yet
+    }
+    try {
+      await t.say(content as never);
+    } catch (err) {
+      throw toSendError(err);
+    }
+  }
+  return {
+    accountName,
+    capabilities: () => caps,
+    sayToRoom: (roomId, out) => send(() => roomOf(roomId), out),
+    sayToContact: (contactId, out) => send(() => contactOf(contactId), out),
+    roomMembers: async (roomId) => {
+      const room = await roomOf(roomId);
+      const members = await room.memberAll();
+      const out: Member[] = [];
+      for (const m of members) out.push({ id: m.id, name: (await room.alias(m).catch(() => undefined)) || m.name() });
+      return out;
+    },
+    rooms: async () => {
+      const out: RoomInfo[] = [];
+      for (const r of await wechaty.Room.findAll()) out.push(await roomInfo(r));
+      return out;
+    },
+  };
+}
+
+async function roomInfo(r: Room): Promise<RoomInfo> {
+  const topic = await r.topic();
+  const members = await r.memberAll().catch(() => []);
+  return { roomId: r.id, topic, memberCount: members.length };
+}
+
+function kindOf(t: types.Message): MessageKind {
+  switch (t) {
+    case types.Message.Text: return 'text';
+    case types.Message.Url: return 'article';
+    case types.Message.Image: return 'image';
+    case types.Message.Video: return 'video';
+    case types.Message.Attachment: return 'file';
+    case types.Message.Post: return 'channel_video';
+    case types.Message.MiniProgram: return 'mini_program';
+    case types.Message.Unknown:
+    case types.Message.GroupNote:
+    case types.Message.Recalled: return 'system';
+    default: return 'other';
+  }
+}
+
+export interface AdapterOptions {
+  wechaty: Wechaty;
+  account: Account;
+  pipeline: Pipeline;
+  clock: Clock;
+  log: Logger;
+  /** Messages dated earlier than this are stale (history synced at login); default: attach time − 2 min. */
+  staleBefore?: Date;
+}
+
+export interface WechatAdapter {
+  /** Resolves when every message and event seen so far has gone through the pipeline. */
+  settled(): Promise<void>;
+  /** Resolves when the message with this id has gone through the pipeline (or was bailed out). */
+  processed(messageId: string): Promise<void>;
+  detach(): void;
+}
+
+/** The raw text of a message (wechat4u: Content; mock: text), for what Wechaty cannot parse. */
+async function rawContent(wechaty: Wechaty, msg: Message): Promise<string> {
+  try {
+    const raw = (await (wechaty.puppet as unknown as { messageRawPayload(id: string): Promise<unknown> }).messageRawPayload(msg.id)) as { Content?: string; text?: string; OriContent?: string };
+    return raw?.Content ?? raw?.OriContent ?? raw?.text ?? '';
+  } catch {
+    return '';
+  }
+}
+
+/** Articles of an article message: all of a multi-article push from the raw payload, else toUrlLink(). */
+async function articlesOf(wechaty: Wechaty, msg: Message, raw: string): Promise<ArticleCard[]> {
+  const fromRaw = parseArticles(raw);
+  if (fromRaw.length) return fromRaw;
+  try {
+    const link = await msg.toUrlLink();
+    return [{ title: link.title(), description: link.description() ?? '', url: decodeAppMsg(link.url()), thumbnailUrl: link.thumbnailUrl() }];
+  } catch {
+    return [];
+  }
+}
+
+/** Attaches the adapter to a built (not necessarily started) Wechaty. */
+export function attachAdapter(opts: AdapterOptions): WechatAdapter {
+  const { wechaty, account, pipeline, clock } = opts;
+  const log = opts.log.child({ name: 'wechat', account: account.name });
+  const staleBefore = opts.staleBefore ?? new Date(clock.now().getTime() - 120_000);
+  const inflight = new Set<Promise<void>>();
+  const done = new Map<string, Promise<void>>();
+  const waiters = new Map<string, () => void>();
+
+  function track(id: string | undefined, p: Promise<void>): void {
+    const q = p.catch((err) => log.error({ err }, 'chat event failed')).finally(() => {
+      inflight.delete(q);
+      if (id) waiters.get(id)?.();
+    });
+    inflight.add(q);
+    if (id) {
+      done.set(id, q);
+      if (done.size > 1000) done.delete(done.keys().next().value!);
+    }
+  }
+
+  async function onMessage(msg: Message): Promise<void> {
+    const at = clock.now();
+    const date = msg.date();
+    if (date < staleBefore) {
+      log.debug({ message: msg.id, date }, 'bail out: stale message from before the start');
+      return;
+    }
+    const type = msg.type();
+    const kind = kindOf(type);
+    const talker = msg.talker();
+    const room = msg.room();
+    if (msg.self() && !room) {
+      log.debug({ message: msg.id }, 'bail out: own private message');
+      return;
+    }
+    if (kind === 'other') {
+      log.debug({ message: msg.id, type: types.Message[type] }, 'bail out: message type not relevant (voice, emoticon, transfer, …)');
+      return;
+    }
+    const raw = kind === 'article' || kind === 'channel_video' || kind === 'mini_program' ? await rawContent(wechaty, msg) : undefined;
+    const article = kind === 'article' ? await articlesOf(wechaty, msg, raw ?? '') : undefined;
+    // Article messages carry XML as text on wechat4u: give the domain the title instead.
+    const text = kind === 'article' ? (article?.[0]?.title ?? '') : kind === 'channel_video' ? '' : msg.text();
+    const senderIsBot = talker.type() === types.Contact.Official;
+    if (room) {
+      const topic = await room.topic();
+      const senderName = (await room.alias(talker).catch(() => undefined)) || talker.name();
+      const g: GroupMessage = {
+        messageId: msg.id, roomId: room.id, topic, senderId: talker.id, senderName, senderIsBot, self: msg.self(),
+        kind, text, article, raw, at,
+      };
+      await pipeline.group(g, account);
+    } else {
+      const p: PrivateMessage = {
+        messageId: msg.id, senderId: talker.id, senderName: talker.name(), senderIsOfficial: senderIsBot, self: false,
+        kind, text, article, raw, at,
+      };
+      await pipeline.private(p, account);
+    }
+  }
+
+  const room = (ev: RoomEvent) => pipeline.room(ev, account);
+  const isSelf = (c: Contact) => c.id === wechaty.currentUser?.id;
+  const handlers = {
+    message: (msg: Message) => track(msg.id, onMessage(msg)),
+    'room-join': (r: Room, invitees: Contact[], inviter: Contact) =>
+      track(undefined, (async () => {
+        const info = await roomInfo(r);
+        if (invitees.some(isSelf)) await room({ type: 'bot_joined', room: info, inviterId: inviter?.id, inviterName: inviter?.name(), at: clock.now() });
+        else await room({ type: 'members_changed', roomId: r.id, memberCount: info.memberCount, at: clock.now() });
+      })()),
+    'room-leave': (r: Room, leavers: Contact[]) =>
+      track(undefined, (async () => {
+        if (leavers.some(isSelf)) await room({ type: 'bot_left', roomId: r.id, at: clock.now() });
+        else await room({ type: 'members_changed', roomId: r.id, memberCount: (await roomInfo(r)).memberCount, at: clock.now() });
+      })()),
+    'room-topic': (r: Room, newTopic: string, oldTopic: string) =>
+      track(undefined, room({ type: 'topic_changed', roomId: r.id, newTopic, oldTopic, at: clock.now() })),
+    // Rooms are only complete after `ready`: discover them (and re-match groups) then.
+    ready: () =>
+      track(undefined, (async () => {
+        const rooms = await account.chat.rooms();
+        log.info({ rooms: rooms.length }, 'WeChat ready; rooms discovered');
+        await room({ type: 'logged_in', rooms, at: clock.now() });
+      })()),
+  };
+  for (const [ev, fn] of Object.entries(handlers)) wechaty.on(ev as never, fn as never);
+
+  return {
+    settled: async () => {
+      while (inflight.size) await Promise.all([...inflight]);
+    },
+    processed: (id) => {
+      const known = done.get(id);
+      if (known) return known;
+      return new Promise<void>((resolve) => waiters.set(id, () => {
+        waiters.delete(id);
+        resolve();
+      }));
+    },
+    detach: () => {
+      for (const [ev, fn] of Object.entries(handlers)) wechaty.off(ev as never, fn as never);
+    },
+  };
+}

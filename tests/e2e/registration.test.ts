@@ -1,0 +1,155 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { importOrg, parseOrgCsv } from '../../bot/registry/org-import.ts';
+import { chatWorld, type ChatWorld } from '../helpers/chat-fixture.ts';
+import { freshDb, type TestDb } from '../helpers/db.ts';
+
+const ORG = `county,name,kind,parent
+,钦州市教育局,city,
+钦南区,钦南区教育局,county,钦州市教育局
+钦南区,城东小学,school,钦南区教育局
+钦南区,城西中学,school,钦南区教育局
+`;
+
+let db: TestDb;
+let w: ChatWorld;
+let codes: Record<string, string>;
+beforeAll(async () => {
+  db = await freshDb();
+  const r = await importOrg(db.prisma, parseOrgCsv(ORG));
+  codes = Object.fromEntries(r.created.map((c) => [c.name, c.code]));
+  w = await chatWorld({ db });
+});
+afterAll(async () => {
+  await w.stop();
+  await db.drop();
+});
+
+const audits = (action: string) => db.prisma.auditEvent.count({ where: { action } });
+
+describe('registering groups by chat commands', () => {
+  it('staff register their work group with the unit code', async () => {
+    const work = w.group('城东小学教师工作群', ['张老师', '李老师']);
+    const reply = await w.person('张老师').in(work).says(`#登记 ${codes['城东小学']}`);
+    expect(reply).toContain('登记成功:本群已登记为「城东小学」的工作群,张老师 为本单位联系人');
+    const g = await db.prisma.chatGroup.findFirstOrThrow({ where: { topic: '城东小学教师工作群' } });
+    expect(g).toMatchObject({ kind: 'work', status: 'active', registeredBy: '张老师', roomId: work.id, memberCount: 3 });
+    expect((await db.prisma.orgUnit.findFirstOrThrow({ where: { name: '城东小学' } })).contactName).toBe('张老师');
+    expect(await audits('group.registered')).toBe(1);
+    expect(await w.person('李老师').in(work).says(`＃登记 ${codes['城东小学'].toLowerCase()}`)).toContain('无需重复登记');
+  });
+
+  it('reads full-width commands and answers unknown commands and bad arguments politely', async () => {
+    const work = w.group('城东小学教师工作群', []);
+    void work;
+    const room = w.group('随便一个群', ['王五']);
+    expect(await w.person('王五').in(room).says('＃不存在')).toContain('没有"#不存在"这个命令');
+    expect(await w.person('王五').in(room).says('#登记')).toContain('命令格式不对:#登记 <登记码>');
+    expect(await w.person('王五').in(room).says('#登记 ' + 'x'.repeat(2000))).toContain('这条命令太长了');
+    expect(await w.person('王五').in(room).says('大家好 #登记 😀')).toBe('');
+    expect(await w.person('王五').says('#登记 ABCD-EFGH')).toContain('#登记 只能在群里使用');
+    expect(await db.prisma.chatGroup.count({ where: { topic: '随便一个群' } })).toBe(0);
+  });
+
+  it('locks a group out after 5 wrong codes in an hour', async () => {
+    const room = w.group('可疑的群', ['路人甲']);
+    for (let i = 1; i <= 4; i++) expect(await w.person('路人甲').in(room).says('#登记 WRON-GCOD')).toContain(`第 ${i} 次`);
+    expect(await w.person('路人甲').in(room).says('#登记 WRON-GCOD')).toContain('登记暂停至');
+    // Even the right code is refused while locked out, without revealing whether it is right.
+    expect(await w.person('路人甲').in(room).says(`#登记 ${codes['城西中学']}`)).toContain('登记暂停至');
+    expect(await db.prisma.chatGroup.count({ where: { topic: '可疑的群' } })).toBe(0);
+    w.clock.advance(61 * 60_000);
+    expect(await w.person('路人甲').in(room).says(`#登记 ${codes['城西中学']}`)).toContain('登记成功');
+  });
+
+  it('a teacher of a registered school registers a class group; others are refused', async () => {
+    const cls = w.group('三年级2班家长群', ['李老师', '王妈妈']);
+    expect(await w.person('王妈妈').in(cls).says('#班级 三年级2班')).toContain('只有本校已登记工作群中的老师');
+    expect(await db.prisma.chatGroup.count({ where: { kind: 'parent' } })).toBe(0);
+    expect(await w.person('李老师').in(cls).says('#班级 三年级2班')).toContain('登记成功:本群已登记为「城东小学 三年级2班」的家长群,班主任为 李老师');
+    const g = await db.prisma.chatGroup.findFirstOrThrow({ where: { kind: 'parent' } });
+    expect(g).toMatchObject({ className: '三年级2班', autoForward: false, registeredBy: '李老师' });
+  });
+
+  it('only the owner turns auto-forwarding on, pauses and resumes', async () => {
+    const cls = [...w.mocker.cacheRoomPayload.values()].find((r) => r.topic === '三年级2班家长群')!;
+    const room = w.mocker.RoomMock.load(cls.id);
+    expect(await w.person('王妈妈').in(room).says('#自动转发 开')).toContain('只有本群的登记人(李老师)');
+    expect(await w.person('李老师').in(room).says('#自动转发 开')).toContain('已开启自动转发');
+    expect(await w.person('李老师').in(room).says('#自动转发 开')).toContain('已经是这个状态');
+    expect(await w.person('李老师').in(room).says('#自动转发 也许')).toContain('命令格式不对');
+    expect(await w.person('李老师').in(room).says('#暂停')).toContain('已暂停');
+    expect((await db.prisma.chatGroup.findFirstOrThrow({ where: { kind: 'parent' } })).status).toBe('paused');
+    expect(await w.person('李老师').in(room).says('#恢复')).toContain('已恢复');
+    expect(await w.person('李老师').in(room).says('#状态')).toMatch(/城东小学 三年级2班 家长群[\s\S]*状态:正常[\s\S]*自动转发:开/);
+    expect(await audits('group.auto_forward_on')).toBe(1);
+    expect(await audits('group.paused')).toBe(1);
+    expect(await audits('group.resumed')).toBe(1);
+  });
+
+  it('#帮助 lists only what the asker may use', async () => {
+    const cls = [...w.mocker.cacheRoomPayload.values()].find((r) => r.topic === '三年级2班家长群')!;
+    const room = w.mocker.RoomMock.load(cls.id);
+    const parent = await w.person('王妈妈').in(room).says('#帮助');
+    expect(parent).toContain('#状态');
+    expect(parent).not.toContain('#自动转发');
+    expect(parent).not.toContain('#发布');
+    const teacher = await w.person('李老师').in(room).says('#帮助');
+    expect(teacher).toContain('#自动转发');
+    expect(teacher).toContain('#暂停');
+    expect(teacher).not.toContain('#恢复');
+  });
+
+  it('bot removed → left; re-added → back only after the owner confirms', async () => {
+    const cls = [...w.mocker.cacheRoomPayload.values()].find((r) => r.topic === '三年级2班家长群')!;
+    const room = w.mocker.RoomMock.load(cls.id);
+    room.remove(w.bot).by(w.person('王妈妈').contact);
+    await new Promise((r) => setTimeout(r, 20));
+    await w.settle();
+    const left = await db.prisma.chatGroup.findFirstOrThrow({ where: { kind: 'parent' } });
+    expect(left).toMatchObject({ status: 'left', statusReason: 'removed' });
+    room.add(w.bot).by(w.person('王妈妈').contact);
+    await new Promise((r) => setTimeout(r, 20));
+    await w.settle();
+    expect(w.sent(room.id).at(-1)).toContain('请登记人(李老师)发送 #恢复 确认');
+    expect((await db.prisma.chatGroup.findFirstOrThrow({ where: { kind: 'parent' } })).status).toBe('left');
+    expect(await w.person('王妈妈').in(room).says('#恢复')).toContain('只有本群的登记人');
+    expect(await w.person('李老师').in(room).says('#恢复')).toContain('已确认:本群恢复为「城东小学 三年级2班 家长群」');
+    expect((await db.prisma.chatGroup.findFirstOrThrow({ where: { kind: 'parent' } })).status).toBe('active');
+    expect(await audits('group.removed')).toBe(1);
+    expect(await audits('group.rejoin_confirmed')).toBe(1);
+  });
+
+  it('a topic change seen live updates the record', async () => {
+    const work = [...w.mocker.cacheRoomPayload.values()].find((r) => r.topic === '城东小学教师工作群' && r.memberIdList.length === 3)!;
+    w.mocker.RoomMock.load(work.id).topic('城东小学全体教师').by(w.person('张老师').contact);
+    await new Promise((r) => setTimeout(r, 20));
+    await w.settle();
+    expect(await db.prisma.chatGroup.count({ where: { topic: '城东小学全体教师' } })).toBe(1);
+    expect(await audits('group.topic_changed')).toBe(1);
+  });
+
+  it('after a re-login with new room ids, groups are re-matched by topic; duplicates stay ambiguous', async () => {
+    // Two rooms now share the topic of the class group: never guessed.
+    w.group('三年级2班家长群', ['赵老师']);
+    const renamed = await w.relogin();
+    const work = await db.prisma.chatGroup.findFirstOrThrow({ where: { topic: '城东小学全体教师' } });
+    expect(work.status).toBe('active');
+    expect([...renamed.values()].map((r) => r.id)).toContain(work.roomId);
+    const cls = await db.prisma.chatGroup.findFirstOrThrow({ where: { kind: 'parent' } });
+    expect(cls).toMatchObject({ status: 'ambiguous', roomId: null, statusReason: '2 rooms have this topic' });
+    expect(w.log.messages()).toContain('a registered group cannot be matched to one room; it stays ambiguous until re-registered there');
+    // Re-registering in the right room resolves it.
+    const right = [...renamed.values()].find((r) => r.payload.topic === '三年级2班家长群' && r.payload.memberIdList.length === 3)!;
+    expect(await w.person('李老师').in(right).says('#班级 三年级2班')).toContain('已确认');
+    expect(await db.prisma.chatGroup.findFirstOrThrow({ where: { kind: 'parent' } })).toMatchObject({ status: 'active', roomId: right.id });
+  });
+
+  it('#注销 ends the registration', async () => {
+    const g = await db.prisma.chatGroup.findFirstOrThrow({ where: { kind: 'parent' } });
+    const room = w.mocker.RoomMock.load(g.roomId!);
+    expect(await w.person('王妈妈').in(room).says('#注销')).toContain('只有本群的登记人');
+    expect(await w.person('李老师').in(room).says('#注销')).toContain('已注销');
+    expect(await db.prisma.chatGroup.findUniqueOrThrow({ where: { id: g.id } })).toMatchObject({ status: 'left', statusReason: 'unregistered', roomId: null });
+    expect(await w.person('李老师').in(room).says('#状态')).toContain('本群还没有登记');
+  });
+});

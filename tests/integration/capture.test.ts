@@ -1,0 +1,50 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AppContext } from '../../bot/app.ts';
+import { fixedClock } from '../../bot/clock.ts';
+import { loadConfig } from '../../bot/config.ts';
+import { capturePost, ensureSource } from '../../bot/sources/capture.ts';
+import { captureContentItem, contentItemSchema } from '../../bot/sources/content-items.ts';
+import { cronFor, run } from '../../schedules/poll-feeds.ts';
+import { freshDb, type TestDb } from '../helpers/db.ts';
+import { captureLog } from '../helpers/log.ts';
+
+let db: TestDb;
+let ctx: AppContext;
+beforeAll(async () => {
+  db = await freshDb();
+  ctx = { db, clock: fixedClock('2026-11-23T09:00:00+08:00'), log: captureLog().log, config: loadConfig({}), ledgerSecret: db.ledgerSecret };
+});
+afterAll(async () => db.drop());
+
+describe('capturing posts', () => {
+  it('many sources racing with the same article make one post and one origin each', async () => {
+    const sources = await Promise.all(
+      ['official:国家反诈中心', 'official:钦州反诈', 'feed:https://a.example/rss', 'forward:admins'].map((key, i) =>
+        ensureSource(db.prisma, { kind: (['official', 'official', 'feed', 'forward'] as const)[i], scope: 'city', name: key, key })),
+    );
+    const item = { kind: 'article' as const, title: '同一篇', url: 'https://mp.weixin.qq.com/s?__biz=Q&mid=9&idx=1&sn=1' };
+    const results = await Promise.all(sources.flatMap((s) => [capturePost(db.prisma, s, item, ctx.clock.now()), capturePost(db.prisma, s, item, ctx.clock.now())]));
+    expect(results.filter((r) => r.created)).toHaveLength(1);
+    expect(new Set(results.map((r) => r.post.id)).size).toBe(1);
+    expect(await db.prisma.post.count()).toBe(1);
+    expect(await db.prisma.postOrigin.count()).toBe(4);
+  });
+
+  it('a content/ item is captured once however often its schedule runs', async () => {
+    const letter = contentItemSchema.parse({ id: 'letter-2026-autumn', kind: 'letter', title: '致全市学生家长的一封信', summary: '防范电信网络诈骗', audience: 'parent', confirmWords: ['已阅'] });
+    const seen: number[] = [];
+    const a = await captureContentItem(ctx, letter, (p) => void seen.push(p.id));
+    const b = await captureContentItem(ctx, letter, (p) => void seen.push(p.id));
+    expect(a.created).toBe(true);
+    expect(b.created).toBe(false);
+    expect(seen).toEqual([a.post.id]);
+    expect(a.post).toMatchObject({ kind: 'letter', canonicalKey: 'content:letter-2026-autumn', audience: 'parent', confirmWords: ['已阅'] });
+    expect(contentItemSchema.safeParse({ id: 'bad id!', kind: 'letter', title: 'x' }).success).toBe(false);
+  });
+
+  it('the poll-feeds job has a cron expression per interval and does nothing without feeds', async () => {
+    expect(cronFor(30)).toBe('*/30 * * * *');
+    expect(cronFor(120)).toBe('0 */2 * * *');
+    expect(await run(ctx, { channels: [], feeds: [], admins: [], pollMinutes: 30 })).toEqual([]);
+  });
+});
