@@ -86,20 +86,31 @@ const BY_SQL: Record<Exclude<CoverageBy, 'group'>, string> = {
             GROUP BY coalesce(u.county_id, 0), c.name`,
 };
 
-// One row per delivered group: no aggregation, read straight from the delivery counters.
+// One row per delivered group, straight from the delivery counters: the worst `limit` are chosen
+// on delivery alone (no joins), and only those rows are joined to their names.
 const GROUPS = `
-  SELECT d.group_id AS id, g.topic AS name, c.name AS county, ou.name AS unit, g.kind::text AS kind,
-         1 AS groups, coalesce(d.members_at_send, 0)::bigint AS members,
-         least(d.confirmed, coalesce(d.members_at_send, 0))::bigint AS confirmed,
-         round(100.0 * least(d.confirmed, d.members_at_send) / nullif(d.members_at_send, 0), 1)::float8 AS pct,
-         d.first_confirm_at AS first_at, d.last_confirm_at AS last_at
-    FROM delivery d
-    JOIN chat_group g ON g.id = d.group_id
+  WITH d AS (
+    SELECT d.group_id, coalesce(d.members_at_send, 0) AS members,
+           least(d.confirmed, coalesce(d.members_at_send, 0)) AS confirmed,
+           round(100.0 * least(d.confirmed, d.members_at_send) / nullif(d.members_at_send, 0), 1)::float8 AS pct,
+           d.first_confirm_at, d.last_confirm_at
+      FROM delivery d
+     WHERE d.post_id = $1 AND d.status = 'sent'
+       AND (($2::int IS NULL AND $3::int IS NULL) OR d.group_id IN (
+             SELECT g.id FROM chat_group g JOIN org_unit ou ON ou.id = g.org_unit_id
+              WHERE ($2::int IS NULL OR ou.county_id = $2) AND ($3::int IS NULL OR ou.id = $3)))
+  ),
+  top AS (
+    SELECT * FROM d WHERE $4::float8 IS NULL OR coalesce(pct, 0) < $4
+     ORDER BY pct ASC NULLS FIRST, group_id LIMIT $5
+  )
+  SELECT top.group_id AS id, g.topic AS name, c.name AS county, ou.name AS unit, g.kind::text AS kind,
+         1 AS groups, top.members::bigint AS members, top.confirmed::bigint AS confirmed, top.pct,
+         top.first_confirm_at AS first_at, top.last_confirm_at AS last_at
+    FROM top
+    JOIN chat_group g ON g.id = top.group_id
     JOIN org_unit ou ON ou.id = g.org_unit_id
-    LEFT JOIN org_unit c ON c.id = ou.county_id
-   WHERE d.post_id = $1 AND d.status = 'sent'
-     AND ($2::int IS NULL OR ou.county_id = $2)
-     AND ($3::int IS NULL OR ou.id = $3)`;
+    LEFT JOIN org_unit c ON c.id = ou.county_id`;
 
 interface AggRow {
   id: number;

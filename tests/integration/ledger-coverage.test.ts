@@ -89,6 +89,9 @@ describe('coverage by post', () => {
       ['实验小学一(1)班家长群', 'parent', 90],
     ]);
     expect(g.total.groups).toBe(10); // the total covers the whole scope, not only the rows listed
+    const worst = await coverageByPost(db.pool, { postCode: p.code, by: 'group', belowPct: 100, limit: 2 });
+    expect(worst.rows.map((r) => r.name)).toEqual(['中心小学二(2)班家长群', '一中初一(3)班家长群']);
+    expect(worst.total.groups).toBe(10);
     const one = await coverageByPost(db.pool, { postCode: p.code.toLowerCase(), by: 'group', scope: { schoolId: ids['灵山县示例城东小学'] } });
     expect(one.rows.map((r) => r.name)).toEqual(['城东小学四(1)班家长群', '城东小学教师群']);
     expect(JSON.stringify([s, g, one])).not.toMatch(/m\d+|k\d+/); // member keys do not leave the database
