@@ -1,5 +1,6 @@
 // The `antifraud` command line.
 import { Command } from 'commander';
+import { registerBureau } from './bureau.ts';
 import { registerDb } from './db.ts';
 import { registerLedger } from './ledger.ts';
 import { registerOrg } from './org.ts';
@@ -22,6 +23,7 @@ Examples:
   registerDb(program);
   registerRelay(program);
   registerLedger(program);
+  registerBureau(program);
   return program;
 }
 

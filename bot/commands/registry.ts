@@ -10,9 +10,12 @@ import { enrollCommand } from './enroll.ts';
 import { helpCommand } from './help.ts';
 import { pauseCommand, resumeCommand } from './pause-resume.ts';
 import { publishCommand } from './publish.ts';
+import { remindersToggleCommand } from './reminders-toggle.ts';
 import { sourceGroupCommand } from './source-group.ts';
+import { statsCommand } from './stats.ts';
 import { statusCommand } from './status.ts';
 import type { Command, CommandDeps, SourceServices } from './types.ts';
+import { unconfirmedCommand } from './unconfirmed.ts';
 import { unregisterCommand } from './unregister.ts';
 
 /** Every chat command, in #帮助 order. Other areas add their command here, one line each. */
@@ -26,6 +29,9 @@ export const COMMANDS: Command[] = [
   statusCommand,
   sourceGroupCommand,
   publishCommand,
+  statsCommand,
+  unconfirmedCommand,
+  remindersToggleCommand,
   helpCommand(() => COMMANDS),
 ];
 

@@ -1,6 +1,7 @@
 // Finding the registered group a command was sent in, and checking that the sender owns it
 // (the homeroom teacher or unit contact who registered it), by member key, never by stored name.
 import type pg from 'pg';
+import type { CommandDeps } from '../commands/types.ts';
 import { UserError } from '../errors.ts';
 import { memberKey } from './member-key.ts';
 
@@ -36,6 +37,13 @@ export async function ownedGroup(pool: pg.Pool, secret: string, accountId: numbe
   if (!g) throw new UserError('ledger.not_registered');
   if (memberKey(secret, g.id, senderName) !== g.ownerKey) throw new UserError('ledger.not_owner');
   return g;
+}
+
+/** Whether the sender owns the group the command came from (for #帮助's list). */
+export async function isOwner(deps: CommandDeps): Promise<boolean> {
+  if (!deps.group) return false;
+  const g = await groupForRoom(deps.ctx.db.pool, deps.account.id, deps.group.roomId);
+  return Boolean(g && memberKey(deps.ctx.ledgerSecret, g.id, deps.sender.name) === g.ownerKey);
 }
 
 /**

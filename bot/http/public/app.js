@@ -1,0 +1,338 @@
+// 教育局看板: plain JavaScript, no build step. Every piece of data goes into the page through
+// textContent (never innerHTML), except the QR code SVG that the server renders itself.
+'use strict';
+
+const TOKEN_KEY = 'antifraud.token';
+const state = { me: null, timer: null };
+const $ = (sel) => document.querySelector(sel);
+
+/** Creates an element: h('td', { class: 'x' }, 'text', child…). */
+function h(tag, attrs, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v === null || v === undefined || v === false) continue;
+    if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
+    else if (k === 'class') el.className = v;
+    else el.setAttribute(k, v === true ? '' : String(v));
+  }
+  for (const c of children.flat()) {
+    if (c === null || c === undefined || c === false) continue;
+    el.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+  return el;
+}
+
+function status(text, isError) {
+  const s = $('#status');
+  s.textContent = text || '';
+  s.className = isError ? 'status error' : 'status';
+}
+
+class ApiFailure extends Error {
+  constructor(status, message) {
+    super(message);
+    this.status = status;
+  }
+}
+
+async function api(path, opts = {}) {
+  const token = sessionStorage.getItem(TOKEN_KEY);
+  const res = await fetch(path, { ...opts, headers: { ...(opts.headers || {}), authorization: `Bearer ${token}` } });
+  if (res.status === 401) {
+    signOut('令牌无效或已撤销，请重新登录。');
+    throw new ApiFailure(401, 'unauthorized');
+  }
+  if (!res.ok) {
+    let message = `请求失败（${res.status}）`;
+    try {
+      message = (await res.json()).error.message;
+    } catch {
+      /* keep the generic text */
+    }
+    throw new ApiFailure(res.status, message);
+  }
+  return opts.raw ? res : res.json();
+}
+
+/** Downloads an export through fetch (the token travels in a header, never in the URL). */
+async function download(path) {
+  status('正在生成文件…');
+  const res = await api(path, { raw: true });
+  const blob = await res.blob();
+  const name = /filename="([^"]+)"/.exec(res.headers.get('content-disposition') || '')?.[1] || 'export';
+  const url = URL.createObjectURL(blob);
+  const a = h('a', { href: url, download: name });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  status(`已下载 ${name}`);
+}
+
+const ROLE_ZH = { bureau: '市教育局', county: '县区教育局', school: '学校' };
+const STATUS_ZH = { active: '正常', paused: '已暂停', left: '已退出', ambiguous: '待确认', pending: '待发送', sending: '发送中', sent: '已发送', failed: '失败', unknown: '结果不明', skipped: '已跳过' };
+const KIND_ZH = { article: '文章', text: '文字', image: '图片', video: '视频', channel_video: '视频号', mini_program: '小程序', file: '文件', letter: '一封信', attestation: '安装确认', case: '案例', work: '工作群', parent: '家长群', source: '来源群' };
+const REPORT_ZH = { monthly: '月报', half_year: '半年报', annual: '年报' };
+const LOGIN_ZH = { logged_out: '未登录', waiting_scan: '等待扫码', logged_in: '在线', error: '出错' };
+
+const fmtPct = (p) => (p === null || p === undefined ? '—' : `${p}%`);
+const fmtTime = (t) => (t ? new Date(t).toLocaleString('zh-CN', { timeZone: 'Asia/Shanghai', hour12: false }) : '—');
+
+function bar(pct, below) {
+  const w = pct === null || pct === undefined ? 0 : Math.max(0, Math.min(100, pct));
+  const fill = h('span', {});
+  fill.style.width = `${w}%`; // CSSOM, not a style attribute: the CSP forbids inline styles
+  return h('div', { class: `bar${below ? ' below' : ''}`, title: fmtPct(pct) }, fill, h('em', {}, fmtPct(pct)));
+}
+
+function table(headers, rows, opts = {}) {
+  return h('div', { class: 'table-wrap' }, h('table', { class: opts.class || '' }, h('thead', {}, h('tr', {}, headers.map((x) => h('th', {}, x)))), h('tbody', {}, rows.length ? rows : h('tr', {}, h('td', { colspan: headers.length, class: 'empty' }, opts.empty || '暂无数据')))));
+}
+
+function pager(data, go) {
+  const pages = Math.max(1, Math.ceil(data.total / data.pageSize));
+  return h('div', { class: 'pager' },
+    h('button', { type: 'button', disabled: data.page <= 1, onclick: () => go(data.page - 1) }, '上一页'),
+    h('span', {}, `第 ${data.page} / ${pages} 页，共 ${data.total} 条`),
+    h('button', { type: 'button', disabled: data.page >= pages, onclick: () => go(data.page + 1) }, '下一页'));
+}
+
+function parseHash() {
+  const [path, query] = location.hash.replace(/^#/, '').split('?');
+  return { parts: path.split('/').filter(Boolean).map(decodeURIComponent), params: new URLSearchParams(query || '') };
+}
+
+// ---- views ---------------------------------------------------------------------------------
+
+async function viewPosts(main, params) {
+  const q = new URLSearchParams({ page: params.get('page') || '1', pageSize: '20' });
+  for (const k of ['from', 'to', 'source']) if (params.get(k)) q.set(k, params.get(k));
+  const form = h('form', { class: 'filters', onsubmit: (e) => {
+    e.preventDefault();
+    const f = new FormData(e.target);
+    const p = new URLSearchParams();
+    for (const [k, v] of f) if (v) p.set(k, String(v));
+    location.hash = `#/posts?${p}`;
+  } },
+  h('label', {}, '从', h('input', { type: 'date', name: 'from', value: params.get('from') || '' })),
+  h('label', {}, '到', h('input', { type: 'date', name: 'to', value: params.get('to') || '' })),
+  h('label', {}, '来源', h('input', { type: 'search', name: 'source', value: params.get('source') || '', placeholder: '如 国家反诈中心' })),
+  h('button', { type: 'submit' }, '筛选'));
+  const data = await api(`/api/posts?${q}`);
+  const rows = data.items.map((p) => h('tr', { class: 'clickable', 'data-code': p.code, onclick: () => { location.hash = `#/post/${p.code}`; } },
+    h('td', {}, h('a', { href: `#/post/${p.code}`, class: 'code' }, p.code)),
+    h('td', { class: 'title' }, p.title, p.urgent ? h('span', { class: 'tag warn' }, '紧急') : null),
+    h('td', {}, p.source.name),
+    h('td', {}, KIND_ZH[p.kind] || p.kind),
+    h('td', {}, fmtTime(p.capturedAt)),
+    h('td', { class: 'num' }, p.coverage.groups),
+    h('td', { class: 'barcell' }, bar(p.coverage.pct, p.coverage.pct !== null && p.coverage.pct < 100)),
+    h('td', { class: 'num' }, p.coverage.failed + p.coverage.unknown ? h('span', { class: 'tag bad' }, p.coverage.failed + p.coverage.unknown) : '0')));
+  main.append(h('section', { class: 'card' }, h('h2', {}, '转发文章'), form,
+    table(['编号', '标题', '来源', '类型', '采集时间', '群数', '确认覆盖率', '失败/不明'], rows, { class: 'posts', empty: '没有符合条件的文章' }),
+    pager(data, (n) => { params.set('page', n); location.hash = `#/posts?${params}`; })));
+}
+
+async function viewPost(main, code, params) {
+  const me = state.me;
+  const county = params.get('county');
+  const school = params.get('school');
+  const by = school || me.role === 'school' ? 'group' : county || me.role === 'county' ? 'school' : 'county';
+  const q = new URLSearchParams({ by });
+  if (county) q.set('county', county);
+  if (school) q.set('school', school);
+  const [cov, dels] = await Promise.all([
+    api(`/api/posts/${encodeURIComponent(code)}/coverage?${q}`),
+    api(`/api/posts/${encodeURIComponent(code)}/deliveries?status=failed,unknown&pageSize=100${county ? `&county=${county}` : ''}${school ? `&school=${school}` : ''}`),
+  ]);
+  const crumbs = [h('a', { href: `#/post/${code}` }, me.role === 'bureau' ? '全市' : me.unit.name)];
+  if (county && params.get('countyName')) crumbs.push(' › ', h('a', { href: `#/post/${code}?county=${county}&countyName=${encodeURIComponent(params.get('countyName'))}` }, params.get('countyName')));
+  if (school && params.get('schoolName')) crumbs.push(' › ', h('span', {}, params.get('schoolName')));
+  const drill = (r) => {
+    const p = new URLSearchParams(params);
+    if (by === 'county') {
+      if (r.id === null) return null;
+      return `#/post/${code}?${new URLSearchParams({ county: r.id, countyName: r.name })}`;
+    }
+    if (by === 'school') {
+      p.set('school', r.id);
+      p.set('schoolName', r.name);
+      return `#/post/${code}?${p}`;
+    }
+    return null;
+  };
+  const levelZh = { county: '县区', school: '单位', group: '群' }[by];
+  const rows = cov.rows.map((r) => {
+    const href = drill(r);
+    return h('tr', { class: `${r.below ? 'below' : ''}${href ? ' clickable' : ''}`, 'data-name': r.name, onclick: href ? () => { location.hash = href; } : null },
+      h('td', {}, href ? h('a', { href }, r.name) : r.name, by === 'group' && r.className ? h('small', {}, ` ${r.className}`) : null, by === 'group' ? h('small', { class: 'muted' }, ` · ${r.unitName}`) : null),
+      h('td', { class: 'num' }, by === 'group' ? '' : r.groups),
+      h('td', { class: 'num' }, r.members),
+      h('td', { class: 'num' }, r.confirmed),
+      h('td', { class: 'barcell' }, bar(r.pct, r.below)),
+      h('td', {}, r.below ? h('span', { class: 'tag bad' }, '未达标') : h('span', { class: 'tag ok' }, '达标')));
+  });
+  const exportQ = new URLSearchParams(q);
+  const delRows = dels.items.map((d) => h('tr', {},
+    h('td', {}, h('span', { class: `tag ${d.status === 'failed' ? 'bad' : 'warn'}` }, STATUS_ZH[d.status])),
+    h('td', {}, d.group.topic), h('td', {}, d.group.unit.name), h('td', {}, d.account), h('td', {}, d.error || ''), h('td', {}, fmtTime(d.dueAt))));
+  main.append(
+    h('section', { class: 'card' },
+      h('p', { class: 'crumbs' }, h('a', { href: '#/posts' }, '文章'), ' › ', cov.post.code),
+      h('h2', {}, cov.post.title),
+      h('p', { class: 'muted' }, `${cov.post.source.name} · ${KIND_ZH[cov.post.kind] || cov.post.kind} · ${fmtTime(cov.post.capturedAt)}`),
+      h('div', { class: 'totals' },
+        h('div', {}, h('b', {}, cov.totals.groups), '个群'),
+        h('div', {}, h('b', {}, cov.totals.members), '人送达'),
+        h('div', {}, h('b', {}, cov.totals.confirmed), '人确认'),
+        h('div', { class: 'wide' }, bar(cov.totals.pct, cov.totals.pct !== null && cov.totals.pct < cov.target))),
+      h('p', { class: 'crumbs' }, '范围：', crumbs),
+      h('div', { class: 'actions' },
+        h('button', { type: 'button', id: 'dl-xlsx', onclick: () => download(`/api/posts/${code}/coverage/export?${exportQ}&format=xlsx`).catch(fail) }, '下载 Excel'),
+        h('button', { type: 'button', class: 'secondary', onclick: () => download(`/api/posts/${code}/coverage/export?${exportQ}&format=csv`).catch(fail) }, '下载 CSV')),
+      table([levelZh, '群数', '送达人数', '已确认', '覆盖率', `目标 ${cov.target}%`], rows, { class: 'coverage', empty: '此范围内还没有发送记录' }),
+      cov.below.length ? h('p', { class: 'warn-text' }, `未达标：${cov.below.map((r) => r.name).join('、')}`) : null),
+    h('section', { class: 'card' }, h('h3', {}, `发送失败或结果不明（${(dels.counts.failed || 0) + (dels.counts.unknown || 0)}）`),
+      table(['状态', '群', '单位', '机器人', '原因', '计划时间'], delRows, { class: 'deliveries', empty: '没有失败或结果不明的发送' })));
+}
+
+async function viewGroups(main, params) {
+  const q = new URLSearchParams({ page: params.get('page') || '1', pageSize: '50' });
+  if (params.get('status')) q.set('status', params.get('status'));
+  const data = await api(`/api/groups?${q}`);
+  const chips = h('div', { class: 'chips' }, h('a', { href: '#/groups', class: params.get('status') ? '' : 'on' }, '全部'),
+    Object.entries(data.counts).map(([s, n]) => h('a', { href: `#/groups?status=${s}`, class: params.get('status') === s ? 'on' : '' }, `${STATUS_ZH[s] || s} ${n}`)));
+  const rows = data.items.map((g) => h('tr', { class: g.status === 'active' ? '' : 'below' },
+    h('td', {}, g.topic, g.className ? h('small', {}, ` ${g.className}`) : null),
+    h('td', {}, KIND_ZH[g.kind] || g.kind), h('td', {}, g.unit.name),
+    h('td', {}, h('span', { class: `tag ${g.status === 'active' ? 'ok' : 'warn'}` }, STATUS_ZH[g.status] || g.status), g.statusReason ? h('small', {}, ` ${g.statusReason}`) : null),
+    h('td', { class: 'num' }, g.memberCount), h('td', {}, g.autoForward ? '自动' : '手动'), h('td', {}, g.account),
+    state.me.role === 'school' ? h('td', {}, g.registeredBy || '') : null));
+  const headers = ['群', '类型', '单位', '状态', '人数', '转发', '机器人'];
+  if (state.me.role === 'school') headers.push('登记人');
+  main.append(h('section', { class: 'card' }, h('h2', {}, '已登记的群'), chips, table(headers, rows, { empty: '还没有登记的群' }),
+    pager(data, (n) => { params.set('page', n); location.hash = `#/groups?${params}`; })));
+}
+
+async function viewAccounts(main) {
+  const data = await api('/api/accounts');
+  const cards = data.items.map((a) => h('div', { class: `account ${a.loginState}`, 'data-name': a.name },
+    h('h3', {}, a.name, ' ', h('span', { class: `tag ${a.loginState === 'logged_in' ? 'ok' : a.loginState === 'waiting_scan' ? 'warn' : 'bad'}` }, LOGIN_ZH[a.loginState] || a.loginState)),
+    h('p', { class: 'muted' }, `${a.loginName ? `微信：${a.loginName} · ` : ''}今日已发 ${a.sentToday} · 心跳 ${fmtTime(a.heartbeatAt)}`),
+    a.throttle.throttled ? h('p', { class: 'warn-text' }, `因发送过快暂停至 ${fmtTime(a.throttle.until)}（第 ${a.throttle.level} 级）`) : h('p', {}, '发送正常'),
+    a.qr ? qrBlock(a.qr) : null));
+  main.append(h('section', { class: 'card' }, h('h2', {}, '机器人账号'), h('p', { class: 'muted' }, '每 5 秒自动刷新。'), h('div', { class: 'accounts' }, cards.length ? cards : h('p', {}, '还没有机器人账号'))));
+  state.timer = setTimeout(() => route(), 5000);
+}
+
+function qrBlock(qr) {
+  const box = h('div', { class: 'qr' });
+  // The SVG is generated by the server from the login URL (qrcode package), not taken from input.
+  box.innerHTML = qr.svg;
+  return h('div', {}, h('p', {}, '请用该机器人账号的微信扫码登录：'), box);
+}
+
+async function viewReports(main, params) {
+  const q = new URLSearchParams({ page: params.get('page') || '1', pageSize: '50' });
+  const data = await api(`/api/reports?${q}`);
+  const rows = data.items.map((r) => h('tr', { 'data-id': r.id },
+    h('td', {}, r.period), h('td', {}, REPORT_ZH[r.kind] || r.kind), h('td', {}, r.unit.name), h('td', { class: 'barcell' }, bar(r.pct, r.pct !== null && r.pct < 100)),
+    h('td', {}, fmtTime(r.generatedAt)),
+    h('td', {}, h('button', { type: 'button', class: 'small', onclick: () => download(`/api/reports/${r.id}/export?format=xlsx`).catch(fail) }, 'Excel'), ' ',
+      h('button', { type: 'button', class: 'small secondary', onclick: () => download(`/api/reports/${r.id}/export?format=csv`).catch(fail) }, 'CSV'))));
+  main.append(h('section', { class: 'card' }, h('h2', {}, '报告'),
+    h('p', { class: 'muted' }, '月报在每月 23 日生成（25 日前上报），半年报 6 月 18 日（20 日前），年报 12 月 18 日（20 日前）。'),
+    table(['期间', '类型', '单位', '覆盖率', '生成时间', '下载'], rows, { empty: '还没有报告' }),
+    pager(data, (n) => { params.set('page', n); location.hash = `#/reports?${params}`; })));
+}
+
+async function viewFigures(main) {
+  const data = await api('/api/figures');
+  const msg = h('p', { class: 'status', role: 'status' });
+  const form = h('form', { class: 'filters', onsubmit: async (e) => {
+    e.preventDefault();
+    const f = new FormData(e.target);
+    try {
+      await api('/api/figures', { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ period: String(f.get('period')).trim(), cases: Number(f.get('cases')), lossesYuan: Number(f.get('lossesYuan')) }) });
+      msg.textContent = '已保存';
+      route();
+    } catch (err) {
+      msg.textContent = err.message;
+      msg.className = 'status error';
+    }
+  } },
+  h('label', {}, '期间', h('input', { name: 'period', required: true, placeholder: '2026-11 / 2026-H1 / 2026' })),
+  h('label', {}, '案件数', h('input', { name: 'cases', type: 'number', min: '0', step: '1', required: true })),
+  h('label', {}, '损失（元）', h('input', { name: 'lossesYuan', type: 'number', min: '0', step: '0.01', required: true })),
+  h('button', { type: 'submit' }, '保存'));
+  const rows = data.items.map((f) => h('tr', {}, h('td', {}, f.period), h('td', {}, f.unit.name), h('td', { class: 'num' }, f.cases), h('td', { class: 'num' }, f.lossesYuan.toFixed(2)), h('td', {}, fmtTime(f.at))));
+  main.append(h('section', { class: 'card' }, h('h2', {}, `${state.me.unit.name} 的案件与损失`), form, msg, table(['期间', '单位', '案件数', '损失（元）', '填报时间'], rows, { empty: '还没有填报' })));
+}
+
+// ---- shell ---------------------------------------------------------------------------------
+
+function fail(err) {
+  if (err instanceof ApiFailure && err.status === 401) return;
+  status(err.message || String(err), true);
+}
+
+async function route() {
+  clearTimeout(state.timer);
+  if (!state.me) return;
+  const { parts, params } = parseHash();
+  const view = parts[0] || 'posts';
+  for (const a of document.querySelectorAll('#nav a')) a.classList.toggle('on', a.dataset.view === (view === 'post' ? 'posts' : view));
+  const main = $('#main');
+  const fresh = h('div', { class: 'view', 'data-view': view });
+  status('加载中…');
+  try {
+    if (view === 'post' && parts[1]) await viewPost(fresh, parts[1], params);
+    else if (view === 'groups') await viewGroups(fresh, params);
+    else if (view === 'accounts') await viewAccounts(fresh);
+    else if (view === 'reports') await viewReports(fresh, params);
+    else if (view === 'figures') await viewFigures(fresh);
+    else await viewPosts(fresh, params);
+    main.replaceChildren(fresh);
+    status('');
+  } catch (err) {
+    fail(err);
+  }
+}
+
+function signOut(message) {
+  sessionStorage.removeItem(TOKEN_KEY);
+  state.me = null;
+  $('#main').replaceChildren();
+  $('#nav').hidden = true;
+  $('#who').hidden = true;
+  $('#signin').hidden = false;
+  $('#signin-error').textContent = message || '';
+}
+
+async function signIn() {
+  try {
+    state.me = await api('/api/me');
+  } catch (err) {
+    if (!(err instanceof ApiFailure && err.status === 401)) $('#signin-error').textContent = err.message;
+    return;
+  }
+  $('#signin').hidden = true;
+  $('#who').hidden = false;
+  $('#who-name').textContent = `${state.me.unit.name}（${ROLE_ZH[state.me.role]}）`;
+  for (const a of document.querySelectorAll('#nav a[data-roles]')) a.hidden = !a.dataset.roles.split(',').includes(state.me.role);
+  $('#nav').hidden = false;
+  route();
+}
+
+document.addEventListener('DOMContentLoaded', () => {
+  $('#signin-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    sessionStorage.setItem(TOKEN_KEY, $('#token').value.trim());
+    $('#token').value = '';
+    signIn();
+  });
+  $('#signout').addEventListener('click', () => signOut());
+  window.addEventListener('hashchange', route);
+  if (sessionStorage.getItem(TOKEN_KEY)) signIn();
+  else signOut();
+});

@@ -1,0 +1,171 @@
+// /api/posts: list with overall coverage, one post, its coverage by county/school/group (with
+// below-target lists and CSV/XLSX exports) and its deliveries (failures and unknowns).
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { coverageTable, coverageXlsx, toCsv } from '../../reports/export.ts';
+import { coverageOfPost, coverageOfPosts, scopeSql, type CoverageBy } from '../../reports/queries.ts';
+import { notFound, parseInput } from '../errors.ts';
+import { dateParam, id, page, postCode, target, wordList } from '../inputs.ts';
+import { narrowScope } from '../scope.ts';
+import type { ApiDeps } from '../server.ts';
+
+const POST_KINDS = ['article', 'text', 'image', 'video', 'channel_video', 'mini_program', 'file', 'letter', 'attestation', 'case'] as const;
+const STATUSES = ['pending', 'sending', 'sent', 'failed', 'unknown', 'skipped'] as const;
+
+async function findPost(deps: ApiDeps, code: unknown) {
+  const c = parseInput(z.object({ code: postCode }), { code }).code;
+  const post = await deps.db.prisma.post.findUnique({ where: { code: c }, include: { source: true } });
+  if (!post) throw notFound(`no post has the code ${c}`);
+  return post;
+}
+
+function postJson(p: { code: string; title: string; kind: string; url: string | null; capturedAt: Date; publishedAt: Date | null; urgent: boolean; source: { name: string; scope: string; kind: string } }) {
+  return { code: p.code, title: p.title, kind: p.kind, url: p.url, urgent: p.urgent, capturedAt: p.capturedAt, publishedAt: p.publishedAt, source: { name: p.source.name, scope: p.source.scope, kind: p.source.kind } };
+}
+
+/** Registers the post routes. */
+export function registerPostRoutes(app: FastifyInstance, deps: ApiDeps): void {
+  const tz = deps.config.timeZone;
+
+  app.get('/api/posts', async (req) => {
+    const q = parseInput(
+      z.object({
+        from: dateParam('from', tz).optional(),
+        to: dateParam('to', tz).optional(),
+        source: z.string().max(100, { message: 'source is at most 100 characters' }).optional(),
+        code: postCode.optional(),
+        kind: z.enum(POST_KINDS, { message: `kind must be one of ${POST_KINDS.join(', ')}` }).optional(),
+        ...page,
+      }),
+      req.query,
+    );
+    const p = req.principal!;
+    const params: unknown[] = [];
+    const where: string[] = [];
+    if (q.from) {
+      params.push(q.from);
+      where.push(`p.captured_at >= $${params.length}`);
+    }
+    if (q.to) {
+      params.push(q.to);
+      where.push(`p.captured_at < $${params.length}`);
+    }
+    if (q.source) {
+      params.push(`%${q.source.replace(/[\\%_]/g, (m) => '\\' + m)}%`);
+      where.push(`s.name ILIKE $${params.length}`);
+    }
+    if (q.code) {
+      params.push(q.code);
+      where.push(`p.code = $${params.length}`);
+    }
+    if (q.kind) {
+      params.push(q.kind);
+      where.push(`p.kind::text = $${params.length}`);
+    }
+    if (p.role !== 'bureau') {
+      // Only posts that reached the token's units.
+      where.push(`EXISTS (SELECT 1 FROM delivery d JOIN chat_group g ON g.id = d.group_id JOIN org_unit u ON u.id = g.org_unit_id WHERE d.post_id = p.id${scopeSql(p.scope, params)})`);
+    }
+    const w = where.length ? `WHERE ${where.join(' AND ')}` : '';
+    const from = `FROM post p JOIN source s ON s.id = p.source_id ${w}`;
+    const total = Number((await deps.db.pool.query<{ n: string }>(`SELECT count(*) AS n ${from}`, params)).rows[0].n);
+    const { rows } = await deps.db.pool.query<{ id: number; code: string; title: string; kind: string; url: string | null; urgent: boolean; captured_at: Date; published_at: Date | null; source_name: string; source_scope: string; source_kind: string }>(
+      `SELECT p.id, p.code, p.title, p.kind::text, p.url, p.urgent, p.captured_at, p.published_at, s.name AS source_name, s.scope::text AS source_scope, s.kind::text AS source_kind
+         ${from} ORDER BY p.captured_at DESC, p.id DESC LIMIT ${q.pageSize} OFFSET ${(q.page - 1) * q.pageSize}`,
+      params,
+    );
+    const cov = await coverageOfPosts(deps.db.pool, rows.map((r) => r.id), p.scope);
+    return {
+      page: q.page,
+      pageSize: q.pageSize,
+      total,
+      items: rows.map((r) => ({
+        ...postJson({ code: r.code, title: r.title, kind: r.kind, url: r.url, urgent: r.urgent, capturedAt: r.captured_at, publishedAt: r.published_at, source: { name: r.source_name, scope: r.source_scope, kind: r.source_kind } }),
+        coverage: cov.get(r.id) ?? { groups: 0, members: 0, confirmed: 0, pct: null, failed: 0, unknown: 0, pending: 0 },
+      })),
+    };
+  });
+
+  app.get<{ Params: { code: string } }>('/api/posts/:code', async (req) => {
+    const post = await findPost(deps, req.params.code);
+    const cov = await coverageOfPosts(deps.db.pool, [post.id], req.principal!.scope);
+    return { ...postJson(post), summary: post.summary, coverage: cov.get(post.id) ?? { groups: 0, members: 0, confirmed: 0, pct: null, failed: 0, unknown: 0, pending: 0 } };
+  });
+
+  const coverageQuery = z.object({
+    by: z.enum(['county', 'school', 'group'], { message: 'by must be county, school or group' }).default('county'),
+    county: id('county').optional(),
+    school: id('school').optional(),
+    target,
+  });
+
+  async function coverage(req: FastifyRequest<{ Params: { code: string } }>) {
+    const post = await findPost(deps, req.params.code);
+    const q = parseInput(coverageQuery, req.query);
+    const scope = await narrowScope(deps.db.prisma, req.principal!, q);
+    const { rows, totals } = await coverageOfPost(deps.db.pool, { postId: post.id, by: q.by as CoverageBy, scope, belowPct: q.target });
+    return { post, q, scope, rows, totals };
+  }
+
+  app.get<{ Params: { code: string } }>('/api/posts/:code/coverage', async (req) => {
+    const { post, q, scope, rows, totals } = await coverage(req);
+    return { post: postJson(post), by: q.by, target: q.target, scope, totals, rows, below: rows.filter((r) => r.below) };
+  });
+
+  app.get<{ Params: { code: string } }>('/api/posts/:code/coverage/export', async (req, reply) => {
+    const format = parseInput(z.object({ format: z.enum(['csv', 'xlsx'], { message: 'format must be csv or xlsx' }).default('xlsx') }), { format: (req.query as Record<string, unknown>)?.format }).format;
+    const { post, q, rows, totals } = await coverage(req);
+    const name = `coverage-${post.code}-${q.by}`;
+    if (format === 'csv') {
+      const { header, body } = coverageTable(q.by as CoverageBy, rows, totals);
+      return reply.header('content-disposition', `attachment; filename="${name}.csv"`).type('text/csv; charset=utf-8').send(toCsv(header, body));
+    }
+    const buf = await coverageXlsx(`${post.code} ${post.title}`, q.by as CoverageBy, rows, totals);
+    return reply.header('content-disposition', `attachment; filename="${name}.xlsx"`).type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet').send(buf);
+  });
+
+  app.get<{ Params: { code: string } }>('/api/posts/:code/deliveries', async (req) => {
+    const post = await findPost(deps, req.params.code);
+    const q = parseInput(z.object({ status: wordList('status', STATUSES).optional(), county: id('county').optional(), school: id('school').optional(), ...page }), req.query);
+    const p = req.principal!;
+    const scope = await narrowScope(deps.db.prisma, p, q);
+    const params: unknown[] = [post.id];
+    let where = 'd.post_id = $1' + scopeSql(scope, params);
+    const countsSql = `SELECT d.status::text AS status, count(*) AS n FROM delivery d JOIN chat_group g ON g.id = d.group_id JOIN org_unit u ON u.id = g.org_unit_id WHERE ${where} GROUP BY d.status`;
+    const counts = Object.fromEntries((await deps.db.pool.query<{ status: string; n: string }>(countsSql, params)).rows.map((r) => [r.status, Number(r.n)]));
+    if (q.status) {
+      params.push(q.status);
+      where += ` AND d.status::text = ANY($${params.length}::text[])`;
+    }
+    const from = `FROM delivery d JOIN chat_group g ON g.id = d.group_id JOIN org_unit u ON u.id = g.org_unit_id JOIN bot_account b ON b.id = d.bot_account_id WHERE ${where}`;
+    const total = Number((await deps.db.pool.query<{ n: string }>(`SELECT count(*) AS n ${from}`, params)).rows[0].n);
+    const { rows } = await deps.db.pool.query(
+      `SELECT d.id, d.status::text AS status, d.error, d.attempts, d.due_at, d.sent_at, d.members_at_send, d.confirmed, d.rendering,
+              g.id AS group_id, g.topic, g.class_name, g.kind::text AS group_kind, g.registered_by, u.id AS unit_id, u.name AS unit_name, b.name AS account
+         ${from}
+        ORDER BY CASE d.status WHEN 'failed' THEN 0 WHEN 'unknown' THEN 1 ELSE 2 END, u.name, g.topic
+        LIMIT ${q.pageSize} OFFSET ${(q.page - 1) * q.pageSize}`,
+      params,
+    );
+    return {
+      post: postJson(post),
+      counts,
+      page: q.page,
+      pageSize: q.pageSize,
+      total,
+      items: rows.map((r) => ({
+        id: r.id,
+        status: r.status,
+        error: r.error,
+        attempts: r.attempts,
+        dueAt: r.due_at,
+        sentAt: r.sent_at,
+        members: r.members_at_send,
+        confirmed: r.confirmed,
+        rendering: r.rendering,
+        account: r.account,
+        group: { id: r.group_id, topic: r.topic, className: r.class_name, kind: r.group_kind, unit: { id: r.unit_id, name: r.unit_name }, ...(p.role === 'school' ? { registeredBy: r.registered_by } : {}) },
+      })),
+    };
+  });
+}

@@ -1,0 +1,159 @@
+// /api/me, /api/units, /api/groups, /api/accounts and /api/figures.
+import type { FastifyInstance } from 'fastify';
+import QRCode from 'qrcode';
+import { z } from 'zod';
+import { scopeSql } from '../../reports/queries.ts';
+import { badRequest, forbidden, parseInput } from '../errors.ts';
+import { figuresPeriod, id, page } from '../inputs.ts';
+import { narrowScope, requireRole } from '../scope.ts';
+import type { ApiDeps } from '../server.ts';
+
+const GROUP_STATUSES = ['active', 'paused', 'left', 'ambiguous'] as const;
+const GROUP_KINDS = ['work', 'parent', 'source'] as const;
+
+/** Registers the unit, group, account and figures routes. */
+export function registerUnitRoutes(app: FastifyInstance, deps: ApiDeps): void {
+  app.get('/api/me', async (req) => {
+    const p = req.principal!;
+    return { role: p.role, unit: { id: p.unit.id, name: p.unit.name, kind: p.unit.kind } };
+  });
+
+  app.get('/api/units', async (req) => {
+    const p = req.principal!;
+    const params: unknown[] = [];
+    const { rows } = await deps.db.pool.query(
+      `SELECT u.id, u.name, u.kind::text AS kind, u.parent_id AS "parentId", u.county_id AS "countyId" FROM org_unit u WHERE true${scopeSql(p.scope, params)} ORDER BY u.id`,
+      params,
+    );
+    return { items: rows };
+  });
+
+  app.get('/api/groups', async (req) => {
+    const q = parseInput(
+      z.object({
+        status: z.enum(GROUP_STATUSES, { message: `status must be one of ${GROUP_STATUSES.join(', ')}` }).optional(),
+        kind: z.enum(GROUP_KINDS, { message: `kind must be one of ${GROUP_KINDS.join(', ')}` }).optional(),
+        county: id('county').optional(),
+        school: id('school').optional(),
+        q: z.string().max(100, { message: 'q is at most 100 characters' }).optional(),
+        ...page,
+      }),
+      req.query,
+    );
+    const p = req.principal!;
+    const scope = await narrowScope(deps.db.prisma, p, q);
+    const params: unknown[] = [];
+    let where = 'true' + scopeSql(scope, params);
+    const counts = Object.fromEntries(
+      (await deps.db.pool.query<{ status: string; n: string }>(`SELECT g.status::text AS status, count(*) AS n FROM chat_group g JOIN org_unit u ON u.id = g.org_unit_id WHERE ${where} GROUP BY g.status`, params)).rows.map((r) => [r.status, Number(r.n)]),
+    );
+    if (q.status) {
+      params.push(q.status);
+      where += ` AND g.status::text = $${params.length}`;
+    }
+    if (q.kind) {
+      params.push(q.kind);
+      where += ` AND g.kind::text = $${params.length}`;
+    }
+    if (q.q) {
+      params.push(`%${q.q.replace(/[\\%_]/g, (m) => '\\' + m)}%`);
+      where += ` AND (g.topic ILIKE $${params.length} OR g.class_name ILIKE $${params.length})`;
+    }
+    const from = `FROM chat_group g JOIN org_unit u ON u.id = g.org_unit_id JOIN bot_account b ON b.id = g.bot_account_id WHERE ${where}`;
+    const total = Number((await deps.db.pool.query<{ n: string }>(`SELECT count(*) AS n ${from}`, params)).rows[0].n);
+    const { rows } = await deps.db.pool.query(
+      `SELECT g.id, g.kind::text AS kind, g.topic, g.class_name, g.status::text AS status, g.status_reason, g.member_count, g.auto_forward, g.registered_at, g.registered_by,
+              u.id AS unit_id, u.name AS unit_name, b.name AS account
+         ${from} ORDER BY u.name, g.topic LIMIT ${q.pageSize} OFFSET ${(q.page - 1) * q.pageSize}`,
+      params,
+    );
+    return {
+      counts,
+      page: q.page,
+      pageSize: q.pageSize,
+      total,
+      items: rows.map((r) => ({
+        id: r.id,
+        kind: r.kind,
+        topic: r.topic,
+        className: r.class_name,
+        status: r.status,
+        statusReason: r.status_reason,
+        memberCount: r.member_count,
+        autoForward: r.auto_forward,
+        registeredAt: r.registered_at,
+        unit: { id: r.unit_id, name: r.unit_name },
+        account: r.account,
+        // Names of people only at school level.
+        ...(p.role === 'school' ? { registeredBy: r.registered_by } : {}),
+      })),
+    };
+  });
+
+  app.get('/api/accounts', async (req) => {
+    requireRole(req.principal!, ['bureau'], 'bot accounts are shown to the city bureau only');
+    const rows = await deps.db.prisma.botAccount.findMany({ orderBy: { id: 'asc' } });
+    const live = new Map((deps.accounts ? await deps.accounts() : []).map((a) => [a.name, a]));
+    const now = deps.clock.now();
+    const items = [];
+    for (const r of rows) {
+      const l = live.get(r.name);
+      const loginState = l?.loginState ?? r.loginState;
+      const qrUrl = l?.qrUrl ?? r.qrUrl;
+      const throttled = r.throttledUntil !== null && r.throttledUntil.getTime() > now.getTime();
+      items.push({
+        id: r.id,
+        name: r.name,
+        puppet: r.puppet,
+        loginState,
+        loginName: l?.loginName ?? r.loginName,
+        lastLoginAt: r.lastLoginAt,
+        heartbeatAt: r.heartbeatAt,
+        throttle: { level: r.throttleLevel, until: throttled ? r.throttledUntil : null, throttled },
+        sentToday: r.sentDay ? r.sentToday : 0,
+        sentDay: r.sentDay,
+        qr: loginState === 'waiting_scan' && qrUrl ? { payload: qrUrl, svg: await QRCode.toString(qrUrl, { type: 'svg', margin: 1, errorCorrectionLevel: 'M' }) } : null,
+      });
+    }
+    return { items };
+  });
+
+  app.get('/api/figures', async (req) => {
+    const q = parseInput(z.object({ period: figuresPeriod.optional() }), req.query);
+    const p = req.principal!;
+    const params: unknown[] = [];
+    let where = 'true' + scopeSql(p.scope, params);
+    if (q.period) {
+      params.push(q.period);
+      where += ` AND f.period = $${params.length}`;
+    }
+    const { rows } = await deps.db.pool.query(
+      `SELECT u.id AS unit_id, u.name AS unit_name, f.period, f.cases, f.losses_yuan, f.at FROM unit_figures f JOIN org_unit u ON u.id = f.org_unit_id WHERE ${where} ORDER BY f.period DESC, u.name LIMIT 500`,
+      params,
+    );
+    return { items: rows.map((r) => ({ unit: { id: r.unit_id, name: r.unit_name }, period: r.period, cases: r.cases, lossesYuan: Number(r.losses_yuan), at: r.at })) };
+  });
+
+  app.put('/api/figures', async (req) => {
+    const p = req.principal!;
+    if (p.role === 'bureau') throw forbidden('figures are entered by the school or county bureau itself, with its own token');
+    if (!req.body || typeof req.body !== 'object' || Array.isArray(req.body)) throw badRequest('send the figures as a JSON object: {"period": "2026-11", "cases": 0, "lossesYuan": 0}');
+    const b = parseInput(
+      z.object({
+        period: figuresPeriod,
+        cases: z.number({ message: 'cases must be a whole number from 0' }).int({ message: 'cases must be a whole number from 0' }).min(0, { message: 'cases must be a whole number from 0' }).max(1_000_000, { message: 'cases is too large' }),
+        lossesYuan: z.number({ message: 'lossesYuan must be an amount in yuan from 0' }).min(0, { message: 'lossesYuan must be an amount in yuan from 0' }).max(1e11, { message: 'lossesYuan is too large' }).multipleOf(0.01, { message: 'lossesYuan has at most two decimals' }),
+      }).strict(),
+      req.body,
+    );
+    const at = deps.clock.now();
+    const entered = `api:${p.tokenId}`;
+    await deps.db.prisma.unitFigures.upsert({
+      where: { orgUnitId_period: { orgUnitId: p.unit.id, period: b.period } },
+      create: { orgUnitId: p.unit.id, period: b.period, cases: b.cases, lossesYuan: b.lossesYuan, enteredBy: entered, at },
+      update: { cases: b.cases, lossesYuan: b.lossesYuan, enteredBy: entered, at },
+    });
+    await deps.db.prisma.auditEvent.create({ data: { actor: entered, action: 'figures.entered', orgUnitId: p.unit.id, detail: { period: b.period, cases: b.cases, lossesYuan: b.lossesYuan }, at } });
+    return { unit: { id: p.unit.id, name: p.unit.name }, period: b.period, cases: b.cases, lossesYuan: b.lossesYuan, at };
+  });
+}

@@ -1,0 +1,77 @@
+// `antifraud token …` and `antifraud report …` as a user runs them.
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import ExcelJS from 'exceljs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hashToken } from '../../bot/http/tokens.ts';
+import { bureauWorld } from '../helpers/bureau-world.ts';
+import { freshDb, type TestDb } from '../helpers/db.ts';
+
+const run = promisify(execFile);
+let db: TestDb;
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'antifraud-cli-bureau-'));
+beforeAll(async () => {
+  db = await freshDb();
+  await bureauWorld(db.prisma);
+});
+afterAll(async () => {
+  fs.rmSync(dir, { recursive: true, force: true });
+  await db.drop();
+});
+
+async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run('node', ['bin/antifraud.js', ...args], { env: { ...process.env, DATABASE_URL: db.url, LEDGER_SECRET: db.ledgerSecret, LOG_LEVEL: 'warn' } });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+describe('antifraud token', { timeout: 90_000 }, () => {
+  it('creates a token shown once and stored hashed, lists without secrets, revokes', async () => {
+    const c = await cli(['token', 'create', '--role', 'county', '--unit', '灵山县教育局']);
+    expect(c.code).toBe(0);
+    const secret = /\s(af_[\w-]+)\s/.exec(c.stdout)![1];
+    const row = await db.prisma.apiToken.findFirstOrThrow({ where: { hash: hashToken(secret) } });
+    expect(row.role).toBe('county');
+    const list = await cli(['token', 'list']);
+    expect(list.stdout).toContain('灵山县教育局');
+    expect(list.stdout).not.toContain(secret);
+    expect(list.stdout).not.toContain(row.hash);
+    const r = await cli(['token', 'revoke', String(row.id)]);
+    expect(r.stdout.trim()).toBe(`token ${row.id} revoked`);
+    expect((await cli(['token', 'list'])).stdout).toContain('已撤销');
+  });
+
+  it('says what is wrong', async () => {
+    const badRole = await cli(['token', 'create', '--role', 'school', '--unit', '灵山县教育局']);
+    expect(badRole.code).toBe(1);
+    expect(badRole.stderr.trim()).toBe('antifraud: a school token needs a school or department unit, but 灵山县教育局 is a county unit');
+    expect((await cli(['token', 'create', '--role', 'bureau', '--unit', '不存在'])).stderr).toContain('no unit is named "不存在"');
+    expect((await cli(['token', 'revoke', 'abc'])).stderr).toContain('a token id is a number');
+  });
+});
+
+describe('antifraud report', { timeout: 90_000 }, () => {
+  it('produces a monthly report with an XLSX file', async () => {
+    const file = path.join(dir, 'city.xlsx');
+    const r = await cli(['report', 'monthly', '--period', '2026-11', '--xlsx', file]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('钦州市教育局 2026-11 月报');
+    expect(r.stdout).toContain('coverage 210/240 = 87.5%');
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.readFile(file);
+    expect(wb.getWorksheet('分单位')!.getRow(1).values).toEqual([undefined, '县区', '群数', '送达人数', '已确认', '覆盖率(%)', '未达标']);
+  });
+
+  it('refuses a bad period', async () => {
+    const r = await cli(['report', 'half-year', '--period', '2026-11']);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim()).toBe('antifraud: a half-year period looks like 2026-H1 (got "2026-11")');
+  });
+});

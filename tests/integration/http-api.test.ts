@@ -1,0 +1,284 @@
+import ExcelJS from 'exceljs';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fixedClock } from '../../bot/clock.ts';
+import { buildServer } from '../../bot/http/server.ts';
+import { createLogger } from '../../bot/log.ts';
+import { generateReport } from '../../bot/reports/generate.ts';
+import { AT, bureauWorld, TEACHER_NAMES } from '../helpers/bureau-world.ts';
+import { freshDb, type TestDb } from '../helpers/db.ts';
+
+let db: TestDb;
+let app: FastifyInstance;
+let w: Awaited<ReturnType<typeof bureauWorld>>;
+const clock = fixedClock(AT);
+
+beforeAll(async () => {
+  db = await freshDb();
+  w = await bureauWorld(db.prisma);
+  app = buildServer({ db, clock, log: createLogger({ level: 'silent' }), config: { timeZone: 'Asia/Shanghai' } });
+  await app.ready();
+});
+afterAll(async () => {
+  await app?.close();
+  await db.drop();
+});
+
+async function get(url: string, token?: string) {
+  const res = await app.inject({ method: 'GET', url, headers: token ? { authorization: `Bearer ${token}` } : {} });
+  return { status: res.statusCode, body: String(res.headers['content-type'] ?? '').includes('json') ? res.json() : res.body, raw: res };
+}
+
+function noTeacherNames(value: unknown) {
+  const text = JSON.stringify(value);
+  for (const n of TEACHER_NAMES) expect(text).not.toContain(n);
+}
+
+describe('authentication', () => {
+  it.each([
+    ['no header', undefined, 'sign in'],
+    ['a wrong token', 'af_notARealToken', 'not valid'],
+  ])('refuses %s with 401 and no data', async (_what, token, msg) => {
+    const r = await get('/api/posts', token);
+    expect(r.status).toBe(401);
+    expect(Object.keys(r.body)).toEqual(['error']);
+    expect(r.body.error.message).toContain(msg);
+  });
+
+  it('refuses a revoked token exactly like an unknown one', async () => {
+    const revoked = await get(`/api/posts/${w.post.code}/coverage`, w.tokens.revoked);
+    const unknown = await get(`/api/posts/${w.post.code}/coverage`, 'af_unknown');
+    expect(revoked.status).toBe(401);
+    expect(revoked.body).toEqual(unknown.body);
+  });
+
+  it('refuses a malformed Authorization header', async () => {
+    const res = await app.inject({ method: 'GET', url: '/api/me', headers: { authorization: 'Token abc' } });
+    expect(res.statusCode).toBe(401);
+    expect(res.json().error.message).toBe('the Authorization header must be "Bearer <token>"');
+  });
+
+  it('says who the token is', async () => {
+    expect((await get('/api/me', w.tokens.qinnan)).body).toEqual({ role: 'county', unit: { id: w.units.qinnan.id, name: '钦南区教育局', kind: 'county' } });
+  });
+});
+
+describe('posts and coverage, scoped by role', () => {
+  it('lists posts with their overall coverage for the bureau', async () => {
+    const r = await get('/api/posts?source=国家', w.tokens.bureau);
+    expect(r.status).toBe(200);
+    expect(r.body.total).toBe(1);
+    expect(r.body.items[0]).toMatchObject({ code: w.post.code, title: '警惕刷单返利诈骗', coverage: { groups: 3, members: 120, confirmed: 110, pct: 91.7, failed: 1, unknown: 1 } });
+  });
+
+  it('filters posts by date range and kind', async () => {
+    expect((await get('/api/posts?from=2026-11-06&to=2026-11-11', w.tokens.bureau)).body.items.map((p: { title: string }) => p.title)).toEqual(['警惕刷单返利诈骗', '请安装国家反诈中心APP']);
+    expect((await get('/api/posts?kind=letter', w.tokens.bureau)).body.total).toBe(1);
+  });
+
+  it('gives a county only its own numbers', async () => {
+    const r = await get('/api/posts', w.tokens.lingshan);
+    const p = r.body.items.find((x: { code: string }) => x.code === w.post.code);
+    expect(p.coverage).toMatchObject({ members: 30, confirmed: 30, pct: 100, failed: 0, unknown: 0 });
+    // The attestation went only to a Qinnan work group: Lingshan does not see it.
+    expect(r.body.items.map((x: { code: string }) => x.code)).not.toContain(w.attest.code);
+  });
+
+  it('rolls coverage up by county with the below-target list', async () => {
+    const r = await get(`/api/posts/${w.post.code}/coverage?by=county`, w.tokens.bureau);
+    expect(r.body.totals).toEqual({ groups: 3, members: 120, confirmed: 110, pct: 91.7 });
+    expect(r.body.rows.map((x: { name: string; pct: number; below: boolean }) => [x.name, x.pct, x.below])).toEqual([
+      ['灵山县教育局', 100, false],
+      ['钦南区教育局', 88.9, true],
+    ]);
+    expect(r.body.below.map((x: { name: string }) => x.name)).toEqual(['钦南区教育局']);
+    const lower = await get(`/api/posts/${w.post.code}/coverage?by=county&target=80`, w.tokens.bureau);
+    expect(lower.body.below).toEqual([]);
+  });
+
+  it('drills down county → school → group', async () => {
+    const schools = await get(`/api/posts/${w.post.code}/coverage?by=school&county=${w.units.qinnan.id}`, w.tokens.bureau);
+    expect(schools.body.rows.map((x: { name: string }) => x.name)).toEqual(['钦南区第一小学']);
+    const groups = await get(`/api/posts/${w.post.code}/coverage?by=group&school=${w.units.a1.id}`, w.tokens.bureau);
+    expect(groups.body.rows.map((x: { name: string; pct: number }) => [x.name, x.pct])).toEqual([['一年级1班家长群', 75], ['钦南一小工作群', 100]]);
+    noTeacherNames(groups.body);
+  });
+
+  it("refuses a county token another county's data with 403 and no data", async () => {
+    for (const url of [
+      `/api/posts/${w.post.code}/coverage?by=school&county=${w.units.lingshan.id}`,
+      `/api/posts/${w.post.code}/coverage?by=group&school=${w.units.b1.id}`,
+      `/api/posts/${w.post.code}/deliveries?school=${w.units.b1.id}`,
+      `/api/groups?county=${w.units.lingshan.id}`,
+    ]) {
+      const r = await get(url, w.tokens.qinnan);
+      expect(r.status, url).toBe(403);
+      expect(Object.keys(r.body)).toEqual(['error']);
+      expect(JSON.stringify(r.body)).not.toContain('灵山县城东');
+    }
+  });
+
+  it("keeps a county token's roll-up to its own county", async () => {
+    const r = await get(`/api/posts/${w.post.code}/coverage?by=school`, w.tokens.qinnan);
+    expect(r.body.rows.map((x: { name: string }) => x.name)).toEqual(['钦南区第一小学']);
+    expect(r.body.totals).toMatchObject({ members: 90, confirmed: 80 });
+  });
+
+  it('shows a school token only its school, even when it asks for the city', async () => {
+    const r = await get(`/api/posts/${w.post.code}/coverage?by=county`, w.tokens.a1);
+    expect(r.body.totals).toMatchObject({ members: 90, confirmed: 80 });
+    const other = await get(`/api/posts/${w.post.code}/coverage?by=group&school=${w.units.a2.id}`, w.tokens.a1);
+    expect(other.status).toBe(403);
+  });
+
+  it('lists failed and unknown deliveries, scoped', async () => {
+    const all = await get(`/api/posts/${w.post.code}/deliveries?status=failed,unknown`, w.tokens.bureau);
+    expect(all.body.counts).toEqual({ sent: 3, failed: 1, unknown: 1 });
+    expect(all.body.items.map((d: { status: string; group: { topic: string }; error: string }) => [d.status, d.group.topic, d.error])).toEqual([
+      ['failed', '初一2班家长群', 'throttled (1205)'],
+      ['unknown', '高一1班家长群', 'timeout after say'],
+    ]);
+    noTeacherNames(all.body);
+    const county = await get(`/api/posts/${w.post.code}/deliveries?status=failed,unknown`, w.tokens.qinnan);
+    expect(county.body.items.map((d: { group: { topic: string } }) => d.group.topic)).toEqual(['初一2班家长群']);
+  });
+
+  it('names registrants only to the school itself', async () => {
+    const school = await get('/api/groups', w.tokens.a1);
+    expect(school.body.items.map((g: { registeredBy: string }) => g.registeredBy).sort()).toEqual(['张晓红老师', '李建国老师']);
+    for (const token of [w.tokens.bureau, w.tokens.qinnan]) {
+      const r = await get('/api/groups', token);
+      expect(r.body.items.length).toBeGreaterThan(0);
+      noTeacherNames(r.body);
+    }
+  });
+
+  it('lists groups with their status', async () => {
+    const r = await get('/api/groups', w.tokens.bureau);
+    expect(r.body.counts).toEqual({ active: 3, paused: 1, ambiguous: 1 });
+    expect((await get('/api/groups?status=ambiguous', w.tokens.bureau)).body.items.map((g: { topic: string }) => g.topic)).toEqual(['高一1班家长群']);
+  });
+});
+
+describe('bad input', () => {
+  it.each([
+    ['/api/posts/F1/coverage?by=street', 400, 'by must be county, school or group'],
+    ['/api/posts?pageSize=abc', 400, 'pageSize must be a whole number from 1 to 100'],
+    ['/api/posts?page=0', 400, 'page must be a whole number from 1'],
+    ['/api/posts?from=2026-13-45', 400, 'from must be a date like 2026-11-01'],
+    ['/api/posts?kind=poem', 400, 'kind must be one of article'],
+    ['/api/posts/F1%3B%20DROP%20TABLE%20post/coverage', 400, 'a post code looks like F123'],
+    ['/api/posts/F99999999', 404, 'no post has the code F99999999'],
+    ['/api/posts/F1/deliveries?status=lost', 400, 'status must be one or more of pending'],
+    ['/api/groups?county=999999', 404, 'no county-level unit has id 999999'],
+    ['/api/groups?county=1%20OR%201=1', 400, 'county must be a unit id'],
+    ['/api/reports/abc', 400, 'a report id is a whole number'],
+    ['/api/reports/424242', 404, 'no report has id 424242'],
+    ['/api/nothing-here', 404, 'no such endpoint: GET /api/nothing-here'],
+  ])('%s → %i', async (url, status, msg) => {
+    const r = await get(url.replace('F1', w.post.code), w.tokens.bureau);
+    expect(r.status).toBe(status);
+    expect(r.body.error.message).toContain(msg);
+  });
+
+  it('caps huge page sizes', async () => {
+    const r = await get('/api/groups?pageSize=100000', w.tokens.bureau);
+    expect(r.status).toBe(200);
+    expect(r.body.pageSize).toBe(100);
+  });
+
+  it('treats injection-looking strings as plain text', async () => {
+    const r = await get(`/api/posts?source=${encodeURIComponent("' OR 1=1; DROP TABLE post; --")}`, w.tokens.bureau);
+    expect(r.status).toBe(200);
+    expect(r.body.total).toBe(0);
+    const pct = await get(`/api/groups?q=${encodeURIComponent('%')}`, w.tokens.bureau);
+    expect(pct.body.total).toBe(0);
+    expect(await db.prisma.post.count()).toBe(3);
+  });
+});
+
+describe('bot accounts', () => {
+  it('shows login and throttle state with the QR code to the bureau', async () => {
+    const r = await get('/api/accounts', w.tokens.bureau);
+    expect(r.body.items[0]).toMatchObject({ name: 'relay-1', loginState: 'waiting_scan', throttle: { level: 1, throttled: true }, qr: { payload: 'https://login.weixin.qq.com/l/abc123' } });
+    expect(r.body.items[0].qr.svg).toMatch(/^<svg[^>]*>.*<\/svg>\s*$/s);
+  });
+
+  it('refuses them to county and school tokens', async () => {
+    expect((await get('/api/accounts', w.tokens.qinnan)).status).toBe(403);
+    expect((await get('/api/accounts', w.tokens.a1)).status).toBe(403);
+  });
+});
+
+describe('unit figures', () => {
+  const put = (token: string, payload: unknown) => app.inject({ method: 'PUT', url: '/api/figures', headers: { authorization: `Bearer ${token}` }, payload: payload as object });
+
+  it('lets a school enter its own cases and losses', async () => {
+    const r = await put(w.tokens.a1, { period: '2026-11', cases: 2, lossesYuan: 15800.5 });
+    expect(r.statusCode).toBe(200);
+    expect(r.json()).toMatchObject({ unit: { name: '钦南区第一小学' }, cases: 2, lossesYuan: 15800.5 });
+    await put(w.tokens.a1, { period: '2026-11', cases: 3, lossesYuan: 16000 });
+    const county = await get('/api/figures?period=2026-11', w.tokens.qinnan);
+    expect(county.body.items).toMatchObject([{ unit: { name: '钦南区第一小学' }, cases: 3, lossesYuan: 16000 }]);
+    expect((await get('/api/figures', w.tokens.lingshan)).body.items).toEqual([]);
+  });
+
+  it('refuses the bureau and bad values, keeping what was there', async () => {
+    expect((await put(w.tokens.bureau, { period: '2026-11', cases: 1, lossesYuan: 0 })).statusCode).toBe(403);
+    const bad = await put(w.tokens.a1, { period: 'November', cases: -1, lossesYuan: 'lots' });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().error.message).toContain('period must look like 2026-11');
+    expect(bad.json().error.message).toContain('cases must be a whole number from 0');
+    expect(bad.json().error.message).toContain('lossesYuan must be an amount in yuan');
+    const notJson = await app.inject({ method: 'PUT', url: '/api/figures', headers: { authorization: `Bearer ${w.tokens.a1}`, 'content-type': 'text/plain' }, payload: 'cases=5' });
+    expect(notJson.statusCode).toBe(400);
+    expect(notJson.json().error.message).toContain('send the figures as a JSON object');
+    const row = await db.prisma.unitFigures.findFirstOrThrow({ where: { orgUnitId: w.units.a1.id } });
+    expect(row.cases).toBe(3);
+  });
+});
+
+describe('exports and reports', () => {
+  it('exports coverage by group as XLSX with Chinese headers, totals and no names', async () => {
+    const r = await get(`/api/posts/${w.post.code}/coverage/export?by=group&format=xlsx`, w.tokens.bureau);
+    expect(r.status).toBe(200);
+    expect(r.raw.headers['content-disposition']).toContain('.xlsx');
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(r.raw.rawPayload as never);
+    const ws = wb.getWorksheet('覆盖率')!;
+    const rows = (ws.getSheetValues() as unknown[][]).filter(Boolean).map((row) => row.slice(1));
+    expect(rows[0]).toEqual(['群', '班级', '所属单位', '送达人数', '已确认', '覆盖率(%)', '未达标']);
+    expect(rows.at(-1)).toEqual(['合计', '', '', 120, 110, 91.7, '']);
+    noTeacherNames(rows);
+  });
+
+  it('exports CSV with a BOM', async () => {
+    const r = await get(`/api/posts/${w.post.code}/coverage/export?by=county&format=csv`, w.tokens.qinnan);
+    expect(r.raw.body.startsWith('\uFEFF县区,群数,送达人数,已确认,覆盖率(%),未达标\r\n钦南区教育局,2,90,80,88.9,是\r\n合计,2,90,80,88.9,')).toBe(true);
+  });
+
+  it('scopes stored reports', async () => {
+    const deps = { db, clock };
+    const lingshan = await generateReport(deps, 'monthly', '2026-11', w.units.lingshan.id);
+    const qinnan = await generateReport(deps, 'monthly', '2026-11', w.units.qinnan.id);
+    expect((await get(`/api/reports/${lingshan.id}`, w.tokens.qinnan)).status).toBe(403);
+    expect((await get(`/api/reports/${lingshan.id}/export?format=xlsx`, w.tokens.qinnan)).status).toBe(403);
+    const mine = await get('/api/reports', w.tokens.qinnan);
+    expect(mine.body.items.map((x: { id: number }) => x.id)).toEqual([qinnan.id]);
+    expect((await get('/api/reports', w.tokens.bureau)).body.total).toBe(2);
+    const csv = await get(`/api/reports/${qinnan.id}/export?format=csv`, w.tokens.qinnan);
+    expect(csv.raw.body).toContain('钦南区第一小学');
+    noTeacherNames(csv.raw.body);
+  });
+});
+
+describe('dashboard', () => {
+  it('serves the page and its script without a token', async () => {
+    const page = await app.inject({ method: 'GET', url: '/' });
+    expect(page.statusCode).toBe(200);
+    expect(page.headers['content-type']).toContain('text/html');
+    expect(page.headers['content-security-policy']).toContain("default-src 'self'");
+    expect(page.body).toContain('反诈宣传');
+    expect((await app.inject({ method: 'GET', url: '/app.js' })).statusCode).toBe(200);
+  });
+});

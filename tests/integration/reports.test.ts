@@ -1,0 +1,113 @@
+import ExcelJS from 'exceljs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fixedClock } from '../../bot/clock.ts';
+import { reportXlsx } from '../../bot/reports/export.ts';
+import { generateReport, reportUnits } from '../../bot/reports/generate.ts';
+import { parsePeriod } from '../../bot/reports/periods.ts';
+import * as monthly from '../../schedules/report-monthly.ts';
+import * as annual from '../../schedules/report-annual.ts';
+import { captureLog } from '../helpers/log.ts';
+import { bureauWorld, TEACHER_NAMES } from '../helpers/bureau-world.ts';
+import { freshDb, type TestDb } from '../helpers/db.ts';
+
+let db: TestDb;
+let w: Awaited<ReturnType<typeof bureauWorld>>;
+const clock = fixedClock('2026-11-23T00:00:00Z'); // 08:00 on 23 Nov in Qinzhou: the monthly slot
+const logs = captureLog('info');
+const ctx = () => ({ db, clock, log: logs.log, config: { timeZone: 'Asia/Shanghai' } as never });
+
+beforeAll(async () => {
+  db = await freshDb();
+  w = await bureauWorld(db.prisma);
+  await db.prisma.unitFigures.create({ data: { orgUnitId: w.units.a1.id, period: '2026-11', cases: 3, lossesYuan: 16000, enteredBy: 'api:1' } });
+});
+afterAll(async () => db.drop());
+
+/** The ledger's own numbers, summed independently with Prisma over the window. */
+async function ledgerTotals(period: string, unitFilter: object = {}) {
+  const p = parsePeriod('monthly', period);
+  const agg = await db.prisma.delivery.aggregate({
+    where: { status: 'sent', post: { capturedAt: { gte: p.window.from, lt: p.window.to } }, group: { orgUnit: unitFilter } },
+    _sum: { membersAtSend: true, confirmed: true },
+  });
+  return { members: agg._sum.membersAtSend ?? 0, confirmed: agg._sum.confirmed ?? 0 };
+}
+
+describe('monthly reports', () => {
+  it('are produced at the slot for the city, each county bureau and each city-direct school', async () => {
+    const units = await reportUnits(db.prisma);
+    expect(units.map((u) => u.name)).toEqual(['钦州市教育局', '钦南区教育局', '灵山县教育局', '钦州市高级中学']);
+    await monthly.run(ctx(), clock.now());
+    const reports = await db.prisma.report.findMany({ where: { kind: 'monthly' }, include: { orgUnit: true }, orderBy: { orgUnitId: 'asc' } });
+    expect(reports.map((r) => [r.period, r.orgUnit.name])).toEqual(units.map((u) => ['2026-11', u.name]));
+    const deadline = parsePeriod('monthly', '2026-11').deadline.getTime();
+    for (const r of reports) expect(deadline - r.generatedAt.getTime()).toBeGreaterThanOrEqual(40 * 3600_000); // ≥ 40 h before the 25th
+    expect(logs.messages()).toContain('reports ready');
+  });
+
+  it('match the ledger', async () => {
+    const city = await generateReport({ db, clock }, 'monthly', '2026-11', w.units.city.id);
+    expect(city.created).toBe(false);
+    const d = city.data;
+    const all = await ledgerTotals('2026-11');
+    expect([d.coverage.members, d.coverage.confirmed]).toEqual([all.members, all.confirmed]);
+    expect(d.coverage).toEqual({ groups: 3, members: 240, confirmed: 210, pct: 87.5 });
+    expect(d.posts).toEqual({ total: 3, bySource: [{ source: '钦州反诈中心', scope: 'city', posts: 2 }, { source: '国家反诈中心', scope: 'national', posts: 1 }] });
+    expect(d.units.map((u) => [u.name, u.members, u.confirmed, u.pct, u.below])).toEqual([
+      ['灵山县教育局', 60, 45, 75, true],
+      ['钦南区教育局', 180, 165, 91.7, true],
+    ]);
+    expect(d.campaigns.letter).toEqual({ posts: 1, groups: 2, members: 70, confirmed: 55, pct: 78.6 });
+    expect(d.campaigns.attestation).toEqual({ posts: 1, groups: 1, members: 50, confirmed: 45, pct: 90 });
+    expect(d.belowTarget.groups.map((g) => g.name)).toEqual(['城东三年级家长群', '一年级1班家长群', '钦南一小工作群']);
+    expect(d.figures).toEqual({ cases: 3, lossesYuan: 16000, units: [{ name: '钦南区第一小学', cases: 3, lossesYuan: 16000 }] });
+
+    const county = (await generateReport({ db, clock }, 'monthly', '2026-11', w.units.lingshan.id)).data;
+    const lingshan = await ledgerTotals('2026-11', { countyId: w.units.lingshan.id });
+    expect([county.coverage.members, county.coverage.confirmed]).toEqual([lingshan.members, lingshan.confirmed]);
+    expect(county.units.map((u) => u.name)).toEqual(['灵山县城东小学']);
+    expect(county.figures.cases).toBe(0);
+  });
+
+  it('carry no names of people, even in the XLSX', async () => {
+    const city = await generateReport({ db, clock }, 'monthly', '2026-11', w.units.city.id);
+    const text = JSON.stringify(city.data);
+    for (const n of TEACHER_NAMES) expect(text).not.toContain(n);
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load((await reportXlsx(city.data)) as never);
+    expect(wb.worksheets.map((s) => s.name)).toEqual(['汇总', '分单位', '未达标群', '来源', '案件损失']);
+    const summary = Object.fromEntries((wb.getWorksheet('汇总')!.getSheetValues() as unknown[][]).filter(Boolean).map((r) => [r[1], r[2]]));
+    expect(summary['覆盖率(%)']).toBe(87.5);
+    expect(summary['致家长一封信覆盖率(%)']).toBe(78.6);
+    for (const s of wb.worksheets) for (const n of TEACHER_NAMES) expect(JSON.stringify(s.getSheetValues())).not.toContain(n);
+  });
+
+  it('are generated once when many processes race', async () => {
+    const results = await Promise.all(Array.from({ length: 6 }, () => generateReport({ db, clock }, 'monthly', '2026-10', w.units.city.id)));
+    expect(new Set(results.map((r) => r.id)).size).toBe(1);
+    expect(results.filter((r) => r.created).length).toBe(1);
+    expect(await db.prisma.report.count({ where: { kind: 'monthly', period: '2026-10', orgUnitId: w.units.city.id } })).toBe(1);
+  });
+});
+
+describe('catch-up after missed slots', () => {
+  it('generates every monthly report whose slot passed while nothing ran', async () => {
+    clock.set('2027-02-24T00:00:00Z');
+    await monthly.catchUp(ctx());
+    const periods = await db.prisma.report.findMany({ where: { kind: 'monthly', orgUnitId: w.units.city.id }, orderBy: { period: 'asc' }, select: { period: true, generatedAt: true } });
+    expect(periods.map((p) => p.period)).toEqual(['2026-10', '2026-11', '2026-12', '2027-01', '2027-02']);
+    expect(await db.prisma.report.count({ where: { kind: 'monthly', period: '2027-01' } })).toBe(4);
+    // Running it again changes nothing.
+    await monthly.catchUp(ctx());
+    expect(await db.prisma.report.count({ where: { kind: 'monthly' } })).toBe(4 * 4 + 1);
+  });
+
+  it('generates the latest annual report on a first start, before 20 December', async () => {
+    clock.set('2026-12-18T00:30:00Z');
+    await annual.catchUp(ctx());
+    const r = await db.prisma.report.findFirstOrThrow({ where: { kind: 'annual', orgUnitId: w.units.city.id } });
+    expect(r.period).toBe('2026');
+    expect(r.generatedAt.getTime()).toBeLessThan(parsePeriod('annual', '2026').deadline.getTime());
+    expect((r.data as { coverage: { members: number } }).coverage.members).toBe(240);
+  });
+});
