@@ -162,16 +162,11 @@ export function createConfirmations(ctx: AppContext, opts: ConfirmOptions = {}):
   let stopped = false;
 
   let words: string[] = [];
-  let wordsLoaded = false;
-  let wordsAt = -Infinity;
   const groups = new Map<string, { id: number | null; until: number }>();
 
+  /** Reloads the attestation words (every flush: a post made a minute ago may already be answered). */
   async function refreshWords(): Promise<void> {
-    const now = ctx.clock.now().getTime();
-    if (now - wordsAt < 60_000) return;
-    wordsAt = now; // also after a failure: try again in a minute, not on every message
     words = await attestationWords(pool);
-    wordsLoaded = true;
   }
 
   /** Maps (account, room) to the active registered group, cached briefly. */
@@ -224,7 +219,6 @@ export function createConfirmations(ctx: AppContext, opts: ConfirmOptions = {}):
     if (!buffer.length) return 0;
     const batch = buffer.splice(0, Math.max(batchSize * 10, 5000));
     try {
-      if (!wordsLoaded) wordsAt = -Infinity;
       await refreshWords();
       await resolveGroups(batch);
       const n = await insertConfirmations(pool, toItems(batch), windowMs);
@@ -282,15 +276,15 @@ export function createConfirmations(ctx: AppContext, opts: ConfirmOptions = {}):
       return false;
     }
     if (msg.kind !== 'text') return false;
-    await refreshWords().catch(() => undefined); // known attestation words, for the pre-filter
     const reply = parseReply(msg.text, { text: msg.quotedText, self: msg.quotedSelf });
-    // Until the attestation words are known (database down at start), keep every short reply.
-    if (!(wordsLoaded ? mightConfirm(reply, words) : reply.text.length > 0)) return false;
+    // Every short reply is kept: attestation words (e.g. 已安装) are matched at flush time against
+    // the posts of the moment, so a post made seconds ago is already answerable.
+    if (!reply.text && !mightConfirm(reply, [])) return false;
     buffer.push({ accountId: account.id, roomId: msg.roomId, senderName: msg.senderName, at: msg.at, reply });
     trim();
     if (consecutiveFailures === 0) schedule(buffer.length >= batchSize ? 0 : flushMs);
     else schedule(Math.min(maxBackoffMs, 500 * 2 ** Math.min(consecutiveFailures, 10)));
-    return true;
+    return mightConfirm(reply, []); // consumed when it reads as a confirmation; attestations are decided later
   }
 
   return {
