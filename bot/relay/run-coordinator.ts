@@ -26,6 +26,11 @@ export interface ScheduledJob {
   description: string;
   /** Missed slots run on start, newest first, at most `maxSlots`, looking back `days`. */
   catchUp?: { days: number; maxSlots?: number };
+  /**
+   * Runs in every process instead of one: for jobs that act through this process's own WeChat
+   * accounts (e.g. reminders) and claim their own finer slots (per account) inside `run`.
+   */
+  perProcess?: boolean;
   run: (ctx: AppContext, slot: ScheduleSlot) => Promise<void>;
 }
 
@@ -107,7 +112,7 @@ export function startSchedules(ctx: AppContext, jobs: ScheduledJob[], opts: { by
     const slot: ScheduleSlot = { name: localMinute(at, tz), at, catchUp };
     const log = ctx.log.child({ name: 'job', job: job.id, slot: slot.name });
     try {
-      if (!(await claimSlot(ctx.db.pool, job.id, slot.name, by))) {
+      if (!job.perProcess && !(await claimSlot(ctx.db.pool, job.id, slot.name, by))) {
         log.debug('slot already fired by another process');
         return;
       }

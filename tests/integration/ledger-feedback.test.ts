@@ -129,11 +129,17 @@ describe('reminders', () => {
     expect(rec.said).toEqual([]);
     expect(cap.messages()).toContain('no accounts attached: main.ts must call attachReminderAccounts(ctx, accounts); nothing sent');
     attachReminderAccounts(ctx, [acc]);
+    expect(parentJob.perProcess).toBe(true); // every process reminds through its own accounts
     await parentJob.run(ctx, slot);
     const first = (await db.pool.query('SELECT count(*)::int AS n FROM reminder')).rows[0];
     expect(first.n).toBe(1);
+    const fired = await db.pool.query('SELECT job, slot FROM cron_fire');
+    expect(fired.rows).toEqual([{ job: 'reminders-parent', slot: `2026-03-03T19:30:${acc.id}` }]);
     const again = await runReminders(ctx, [acc], { kind: 'parent', gapMs: 0 });
     expect(again.groups).toEqual([]); // one a day
+    await db.pool.query('DELETE FROM reminder');
+    await parentJob.run(ctx, slot); // the account's slot was claimed: nothing again
+    expect((await db.pool.query('SELECT count(*)::int AS n FROM reminder')).rows[0].n).toBe(0);
     await db.pool.query('DELETE FROM reminder');
     rec.said.length = 0;
     const firstRun = await runReminders(ctx, [acc], { kind: 'parent', gapMs: 0 });
