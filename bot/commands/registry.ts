@@ -84,10 +84,22 @@ export async function runCommand(table: Command[], parsed: ParsedCommand, deps: 
  */
 export function createCommandHandler(
   ctx: AppContext,
-  opts: { table?: Command[]; sources?: SourceServices } = {},
+  opts: {
+    table?: Command[];
+    sources?: SourceServices;
+    /** Called after a group becomes able to receive posts (e.g. the relay's planLateGroup). */
+    onGroupActivated?: (groupId: number) => Promise<unknown> | unknown;
+  } = {},
 ): InboundHandler {
   const table = opts.table ?? COMMANDS;
   const sources = opts.sources;
+  const groupActivated = async (groupId: number) => {
+    try {
+      await opts.onGroupActivated?.(groupId);
+    } catch (err) {
+      ctx.log.child({ name: 'commands' }).error({ err, group: groupId }, 'onGroupActivated hook failed; the registration itself is saved');
+    }
+  };
   const log = ctx.log.child({ name: 'commands' });
   async function prepare(text: string): Promise<ParsedCommand | string | undefined> {
     const parsed = parseCommand(text);
@@ -107,7 +119,7 @@ export function createCommandHandler(
         log.debug({ command: parsed.name, room: msg.roomId }, 'group command');
         const registration = await groupForRoom(ctx.db.prisma, account.id, msg.roomId, msg.topic);
         reply = await runCommand(table, parsed, {
-          ctx, account, where: 'group', sender: { id: msg.senderId, name: msg.senderName }, group: msg, registration, now: ctx.clock.now(), sources,
+          ctx, account, where: 'group', sender: { id: msg.senderId, name: msg.senderName }, group: msg, registration, now: ctx.clock.now(), sources, groupActivated,
         });
       }
       if (reply) await account.chat.sayToRoom(msg.roomId, { type: 'text', text: reply });
@@ -121,7 +133,7 @@ export function createCommandHandler(
         typeof parsed === 'string'
           ? parsed
           : await runCommand(table, parsed, {
-              ctx, account, where: 'private', sender: { id: msg.senderId, name: msg.senderName }, private: msg, now: ctx.clock.now(), sources,
+              ctx, account, where: 'private', sender: { id: msg.senderId, name: msg.senderName }, private: msg, now: ctx.clock.now(), sources, groupActivated,
             });
       if (reply) await account.chat.sayToContact(msg.senderId, { type: 'text', text: reply });
       return true;

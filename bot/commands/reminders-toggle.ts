@@ -1,7 +1,8 @@
 // #提醒 开|关 — the owning teacher or unit contact turns the group's confirmation reminders on or off.
 import { z } from 'zod';
 import { t } from '../i18n.ts';
-import { isOwner, ownedGroup } from '../ledger/group-auth.ts';
+import { managedGroup } from '../ledger/group-auth.ts';
+import { managesRoom } from './manage.ts';
 import { defineCommand } from './types.ts';
 
 const ON = ['开', '开启', '打开', 'on'];
@@ -18,14 +19,14 @@ export const remindersToggleCommand = defineCommand({
   name: '提醒',
   aliases: ['reminders'],
   where: ['group'],
-  usageKey: 'ledger.usage_reminders',
-  summaryKey: 'ledger.summary_reminders',
+  usageKey: 'registry.usage_reminders',
+  summaryKey: 'registry.summary_reminders',
   schema: remindersToggleSchema,
-  allowed: isOwner,
+  allowed: managesRoom,
   /** Sets chat_group.reminders_on and records who changed it. */
   handler: async ({ on }, deps) => {
     const { ctx, account } = deps;
-    const g = await ownedGroup(ctx.db.pool, ctx.ledgerSecret, account.id, deps.group!.roomId, deps.sender.name);
+    const g = await managedGroup(deps);
     await ctx.db.prisma.$transaction([
       ctx.db.prisma.chatGroup.update({ where: { id: g.id }, data: { remindersOn: on } }),
       ctx.db.prisma.auditEvent.create({

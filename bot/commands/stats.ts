@@ -2,7 +2,8 @@
 import { z } from 'zod';
 import { t } from '../i18n.ts';
 import { formatPct, groupCoverage } from '../ledger/coverage.ts';
-import { isOwner, ownedGroup } from '../ledger/group-auth.ts';
+import { managedGroup } from '../ledger/group-auth.ts';
+import { managesRoom } from './manage.ts';
 import { ledgerSettings } from '../ledger/settings.ts';
 import { defineCommand, type CommandDeps } from './types.ts';
 
@@ -12,7 +13,7 @@ const MAX_POSTS = 10;
 export async function statsReply(deps: CommandDeps, windowMs = ledgerSettings().windowMs): Promise<string> {
   const { ctx, account } = deps;
   const days = Math.round(windowMs / 86_400_000);
-  const g = await ownedGroup(ctx.db.pool, ctx.ledgerSecret, account.id, deps.group!.roomId, deps.sender.name);
+  const g = await managedGroup(deps);
   const posts = await groupCoverage(ctx.db.pool, g.id, new Date(deps.now.getTime() - windowMs));
   if (!posts.length) return t('ledger.stats_none', { days });
   const lines = posts.slice(0, MAX_POSTS).map((p) =>
@@ -25,10 +26,10 @@ export const statsCommand = defineCommand({
   name: '统计',
   aliases: ['覆盖率', 'stats'],
   where: ['group'],
-  usageKey: 'ledger.usage_stats',
-  summaryKey: 'ledger.summary_stats',
+  usageKey: 'registry.usage_stats',
+  summaryKey: 'registry.summary_stats',
   /** No arguments (anything after the command is ignored). */
   schema: z.array(z.string()),
-  allowed: isOwner,
+  allowed: managesRoom,
   handler: async (_args, deps) => statsReply(deps),
 });

@@ -4,7 +4,8 @@ import { z } from 'zod';
 import { UserError } from '../errors.ts';
 import { t } from '../i18n.ts';
 import { groupCoverage } from '../ledger/coverage.ts';
-import { isOwner, ownedGroup, packMessages } from '../ledger/group-auth.ts';
+import { managedGroup, packMessages } from '../ledger/group-auth.ts';
+import { managesRoom } from './manage.ts';
 import { liveMembers, nonConfirmers } from '../ledger/non-confirmers.ts';
 import { ledgerSettings } from '../ledger/settings.ts';
 import { defineCommand, type CommandDeps } from './types.ts';
@@ -13,7 +14,7 @@ import { defineCommand, type CommandDeps } from './types.ts';
 export async function unconfirmedReply(deps: CommandDeps, windowMs = ledgerSettings().windowMs): Promise<string> {
   const { ctx, account } = deps;
   const days = Math.round(windowMs / 86_400_000);
-  const g = await ownedGroup(ctx.db.pool, ctx.ledgerSecret, account.id, deps.group!.roomId, deps.sender.name);
+  const g = await managedGroup(deps);
   const posts = await groupCoverage(ctx.db.pool, g.id, new Date(deps.now.getTime() - windowMs));
   const members = await liveMembers(account.chat, g.roomId, g.botName);
   const missing = await nonConfirmers(ctx.db.pool, ctx.ledgerSecret, g.id, members, posts.map((p) => p.postId));
@@ -41,10 +42,10 @@ export const unconfirmedCommand = defineCommand({
   name: '未确认',
   aliases: ['未读', 'unconfirmed'],
   where: ['group'],
-  usageKey: 'ledger.usage_unconfirmed',
-  summaryKey: 'ledger.summary_unconfirmed',
+  usageKey: 'registry.usage_unconfirmed',
+  summaryKey: 'registry.summary_unconfirmed',
   /** No arguments. */
   schema: z.array(z.string()),
-  allowed: isOwner,
+  allowed: managesRoom,
   handler: async (_args, deps) => unconfirmedReply(deps),
 });

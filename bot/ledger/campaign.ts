@@ -7,7 +7,7 @@ import { parse } from 'yaml';
 import { z } from 'zod';
 import type { AppContext } from '../app.ts';
 import type { Post } from '../db/client.ts';
-import { captureContentItem, type ContentItem } from '../sources/content-items.ts';
+import { capturePost, ensureSource, type CapturedItem } from '../sources/capture.ts';
 
 export const CAMPAIGN_DIR = path.resolve(import.meta.dirname, '../../content/campaign');
 
@@ -47,26 +47,35 @@ export function loadCampaignItems(dir = CAMPAIGN_DIR): CampaignItem[] {
 }
 
 /**
- * The item as a content/ item for the sources' capture (bot/sources/content-items.ts): semester
- * items get one post per `period` (e.g. "2026-autumn"); the full body is the post's text.
+ * The item as a captured item for the sources' capture (bot/sources/capture.ts): semester items
+ * get one post per `period` (e.g. "2026-autumn"); the full body is the post's text.
  */
-export function toContentItem(item: CampaignItem, period?: string): ContentItem {
+export function toCapturedItem(item: CampaignItem, period?: string): CapturedItem {
   if (item.schedule === 'semester' && !period) throw new Error(`${item.key} is sent every semester: give the period (e.g. 2026-autumn)`);
+  const id = item.schedule === 'semester' ? `${item.key}.${period}` : item.key;
   return {
-    id: item.schedule === 'semester' ? `${item.key}.${period}` : item.key,
     kind: item.kind,
     title: item.title,
     summary: item.body.trimEnd(),
     audience: item.audience,
     confirmWords: item.confirm_words,
+    externalId: id,
+    canonicalKey: `content:${id}`,
+    createdBy: 'content/campaign',
   };
 }
 
-/** Captures the item as a post once (per period for semester items); returns the post. */
+/**
+ * Captures the item as a post once (per period for semester items) through the same capture as
+ * channel posts; `onPostCaptured` (delivery planning) runs only when the post is new.
+ */
 export async function captureCampaignItem(
   ctx: AppContext,
   item: CampaignItem,
   opts: { period?: string; onPostCaptured?: (post: Post) => Promise<void> | void } = {},
 ): Promise<{ post: Post; created: boolean }> {
-  return captureContentItem(ctx, toContentItem(item, opts.period), opts.onPostCaptured);
+  const source = await ensureSource(ctx.db.prisma, { kind: 'content', scope: 'local', name: '宣传资料 content/campaign', key: 'content:campaign' });
+  const r = await capturePost(ctx.db.prisma, source, toCapturedItem(item, opts.period), ctx.clock.now());
+  if (r.created) await opts.onPostCaptured?.(r.post);
+  return r;
 }

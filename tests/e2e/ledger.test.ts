@@ -104,7 +104,7 @@ describe('read confirmations through the mock puppet', () => {
   });
 
   it('#统计 answers the teacher; #未确认 goes to the teacher privately with names read from the room', async () => {
-    expect(await w.person('张伟妈妈').in(cls).says('#统计')).toBe('只有登记本群的老师或单位联系人可以使用这个命令。');
+    expect(await w.person('张伟妈妈').in(cls).says('#统计')).toBe('只有本群的登记人(刘老师)或本单位联系人可以这样做。');
     const stats = await w.person('刘老师').in(cls).says('#统计');
     expect(stats).toContain(`${posts[1].code}《冒充客服退款诈骗》 已确认 2/4 (50%)`);
     expect(stats).toContain(`${posts[0].code}《警惕刷单返利诈骗》 已确认 1/4 (25%)`);

@@ -69,8 +69,8 @@ describe('#统计', () => {
     expect(await says('刘老师', '#统计')).toBe(`本群近7天推送的阅读确认情况(共5人):\n${p1.code}《警惕刷单返利诈骗》 已确认 2/5 (40%)`);
   });
   it('refuses anyone else, and unregistered groups, politely', async () => {
-    expect(await says('李华爸爸', '#统计')).toBe('只有登记本群的老师或单位联系人可以使用这个命令。');
-    expect(await says('刘老师', '#统计', 'room-x')).toBe('这个群还没有登记,无法统计。请单位专人先发送"#登记 登记码"。');
+    expect(await says('李华爸爸', '#统计')).toBe('只有本群的登记人(刘老师)或本单位联系人可以这样做。');
+    expect(await says('刘老师', '#统计', 'room-x')).toBe('本群还没有登记。工作群请发送 #登记 <登记码>,班级家长群请发送 #班级 <班级名>。');
   });
 });
 
@@ -90,7 +90,7 @@ describe('#未确认', () => {
     } finally {
       rec.failContacts.delete('wx-刘老师');
     }
-    expect(await says('张伟妈妈', '#未确认')).toBe('只有登记本群的老师或单位联系人可以使用这个命令。');
+    expect(await says('张伟妈妈', '#未确认')).toBe('只有本群的登记人(刘老师)或本单位联系人可以这样做。');
   });
 });
 
@@ -99,7 +99,7 @@ describe('#提醒 开|关', () => {
     expect(await says('刘老师', '#提醒 关')).toBe('已关闭本群的确认提醒,发送"#提醒 开"可重新开启。');
     expect((await db.prisma.chatGroup.findUniqueOrThrow({ where: { id: classGroup } })).remindersOn).toBe(false);
     expect(await says('刘老师', '#提醒 明天')).toContain('#提醒 开|关');
-    expect(await says('李华爸爸', '#提醒 开')).toBe('只有登记本群的老师或单位联系人可以使用这个命令。');
+    expect(await says('李华爸爸', '#提醒 开')).toBe('只有本群的登记人(刘老师)或本单位联系人可以这样做。');
     ctx.clock.set('2026-03-03T19:30:00+08:00');
     expect((await runReminders(ctx, [acc], { kind: 'parent', gapMs: 0 })).groups).toEqual([]);
     expect(await says('刘老师', '#提醒 开')).toBe('已开启本群的确认提醒。');
