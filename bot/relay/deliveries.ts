@@ -2,7 +2,15 @@
 // no transaction is held across a send. `rendering` doubles as the "say began" marker: it is set
 // (in the same statement that reserves a slot of the daily cap) right before the first say, so a
 // row left in `sending` without it provably never reached the puppet.
+//
+// Durability: beginSend must be committed durably before say() (run it with synchronous_commit
+// on). The other statements may commit asynchronously: losing one in a database crash leaves a
+// row either pending-and-never-begun (sent later, once) or begun (becomes unknown, never resent);
+// and the next durable beginSend flushes the WAL written before it anyway.
 import type pg from 'pg';
+
+/** A pool or one client: the worker runs its bookkeeping on its own connection. */
+export type Queryable = Pick<pg.Pool, 'query'>;
 
 export interface ClaimedDelivery {
   id: number;
@@ -37,7 +45,7 @@ export interface ClaimedDelivery {
  * Claims up to `limit` due pending deliveries of one account in ONE statement
  * (UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED) RETURNING), joined with what sending needs.
  */
-export async function claimDue(pool: pg.Pool, accountId: number, by: string, now: Date, limit: number): Promise<ClaimedDelivery[]> {
+export async function claimDue(pool: Queryable, accountId: number, by: string, now: Date, limit: number): Promise<ClaimedDelivery[]> {
   const { rows } = await pool.query(
     `WITH claimed AS (
        UPDATE delivery d
@@ -108,7 +116,7 @@ export async function beginSend(
 }
 
 /** Gives back a cap slot reserved by beginSend for a send that provably did not happen. */
-export async function refundCap(pool: pg.Pool, accountId: number, day: string): Promise<void> {
+export async function refundCap(pool: Queryable, accountId: number, day: string): Promise<void> {
   await pool.query('UPDATE bot_account SET sent_today = GREATEST(sent_today - 1, 0) WHERE id = $1 AND sent_day = $2', [accountId, day]);
 }
 
@@ -116,7 +124,7 @@ export type Final = 'sent' | 'failed' | 'unknown' | 'skipped';
 
 /** Ends a claimed delivery. `uncount` takes back the claim's attempt (nothing was tried). */
 export async function finish(
-  pool: pg.Pool,
+  pool: Queryable,
   id: number,
   status: Final,
   opts: { now: Date; error?: string | null; uncount?: boolean },
@@ -132,7 +140,7 @@ export async function finish(
 
 /** Puts claimed deliveries back to pending (not sent: say never began), due at `dueAt`. */
 export async function release(
-  pool: pg.Pool,
+  pool: Queryable,
   ids: number[],
   opts: { now: Date; dueAt?: Date; error?: string | null; uncount: boolean },
 ): Promise<void> {
@@ -150,7 +158,7 @@ export async function release(
  * After a crash: rows of this account left in `sending` whose say never began go back to pending;
  * the others may have been sent and become `unknown` (never resent automatically).
  */
-export async function recoverSending(pool: pg.Pool, accountId: number, now: Date): Promise<{ requeued: number; unknown: number }> {
+export async function recoverSending(pool: Queryable, accountId: number, now: Date): Promise<{ requeued: number; unknown: number }> {
   const back = await pool.query(
     `UPDATE delivery SET status = 'pending', claimed_by = NULL, claimed_at = NULL, updated_at = $2,
             attempts = GREATEST(attempts - 1, 0)

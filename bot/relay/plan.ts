@@ -146,3 +146,22 @@ export async function planLateGroup(ctx: AppContext, groupId: number, settings: 
   log.info(result, 'late group planned');
   return result;
 }
+
+/**
+ * Runs planLateGroup for every work/parent group changed since `since` (registered, resumed,
+ * auto-forward turned on, re-matched). Idempotent, so overlapping sweeps are harmless.
+ */
+export async function planChangedGroups(ctx: AppContext, since: Date, settings: RelaySettings = relaySettings()): Promise<PlanResult & { groups: number }> {
+  const { rows } = await ctx.db.pool.query<{ id: number }>(
+    "SELECT id FROM chat_group WHERE kind <> 'source' AND status = 'active' AND updated_at >= $1 ORDER BY id",
+    [since],
+  );
+  const total = { pending: 0, skipped: 0, existing: 0, groups: rows.length };
+  for (const { id } of rows) {
+    const r = await planLateGroup(ctx, id, settings);
+    total.pending += r.pending;
+    total.skipped += r.skipped;
+    total.existing += r.existing;
+  }
+  return total;
+}

@@ -1,5 +1,6 @@
 // Renders a post for what the account's puppet can send: an article card when supported (then a
-// short line with the code and the prompt), else the text rendering; image/video media as files.
+// short line with the code and the prompt), else the text rendering; the image/video media of
+// non-article posts (pictures, videos, local cases) follow as files.
 import type { Outgoing, SendCapabilities } from '../chat-types.ts';
 import { t } from '../i18n.ts';
 
@@ -52,7 +53,8 @@ export function renderText(post: RenderPost): string {
 
 /** Chooses the rendering for `caps`. */
 export function renderPost(post: RenderPost, caps: SendCapabilities): Rendered {
-  const files = caps.file ? mediaFiles(post.media) : [];
+  // An article's image is only its cover: not worth a message (and a rate-limit slot) per group.
+  const files = caps.file && post.kind !== 'article' ? mediaFiles(post.media) : [];
   const suffix = files.length ? '+file' : '';
   if (caps.card && post.url && post.kind === 'article') {
     return {

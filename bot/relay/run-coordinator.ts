@@ -54,17 +54,29 @@ export function checkJob(job: unknown, file = '(job)'): ScheduledJob {
   return j as ScheduledJob;
 }
 
-/** Imports every schedules/*.ts (default export or `job`), checked; duplicate ids are refused. */
-export async function loadScheduleFiles(dir = path.resolve(import.meta.dirname, '../../schedules')): Promise<ScheduledJob[]> {
+/**
+ * Imports schedules/*.ts and returns the jobs they export (default export or `job`), checked;
+ * duplicate ids are refused. Files without a job export (jobs that need other arguments, such
+ * as poll-feeds) are listed in `others`; main.ts starts those itself.
+ */
+export async function loadScheduleFiles(
+  dir = path.resolve(import.meta.dirname, '../../schedules'),
+): Promise<{ jobs: ScheduledJob[]; others: string[] }> {
   const files = fs.readdirSync(dir).filter((f) => /\.(ts|js)$/.test(f) && !f.endsWith('.d.ts')).sort();
   const jobs: ScheduledJob[] = [];
+  const others: string[] = [];
   for (const f of files) {
     const mod = await import(pathToFileURL(path.join(dir, f)).href);
-    const job = checkJob(mod.default ?? mod.job, f);
+    const exported = mod.default ?? mod.job;
+    if (exported === undefined) {
+      others.push(f);
+      continue;
+    }
+    const job = checkJob(exported, f);
     if (jobs.some((j) => j.id === job.id)) throw new Error(`schedule ${f}: the id "${job.id}" is used twice`);
     jobs.push(job);
   }
-  return jobs;
+  return { jobs, others };
 }
 
 /** The slots of `expr` in (`from`, `to`], newest first. */

@@ -76,10 +76,14 @@ export function startWorker(ctx: AppContext, account: Account, opts: WorkerOptio
   // Pacing: start-to-start spacing follows the chosen gaps without drift, never below the minimum gap.
   let prevTarget: number | undefined;
   let lastStart: number | undefined;
+  let beginLead = 0;
+  let beginLatency = 0;
   const recent: number[] = [];
   const touched = new Map<number, { code: string; since: number }>();
 
   const now = () => ctx.clock.now();
+  /** The worker's own connection (asynchronous commits) for everything but beginSend. */
+  const q = () => lockClient ?? pool;
   async function book<T>(fn: () => Promise<T>): Promise<T> {
     const t0 = performance.now();
     try {
@@ -110,6 +114,7 @@ export function startWorker(ctx: AppContext, account: Account, opts: WorkerOptio
           c.on('error', () => {
             lockLost = true;
           });
+          await c.query('SET synchronous_commit = off');
           lockClient = c;
           return true;
         }
@@ -127,22 +132,24 @@ export function startWorker(ctx: AppContext, account: Account, opts: WorkerOptio
   function dropLock(): void {
     const c = lockClient;
     lockClient = undefined;
-    if (!c) return;
-    if (lockLost) c.release(true);
-    else c.query('SELECT pg_advisory_unlock($1, $2)', [LOCK_CLASS, account.id]).then(() => c.release(), () => c.release(true));
+    // Closing the connection releases the lock (and its session settings never reach the pool).
+    c?.release(true);
   }
 
-  /** Waits for the next send slot; returns the chosen gap (0 for the first send). */
-  async function pace(): Promise<number> {
+  /** The next send slot: start-to-start spacing follows the chosen gaps, never below the minimum. */
+  function nextSlot(): { target: number; gap: number } {
     const gap = Math.round(s.gapMs[0] + random() * (s.gapMs[1] - s.gapMs[0]));
     const t = now().getTime();
     let target = t;
     if (lastStart !== undefined) target = Math.max(prevTarget! + gap, lastStart + s.gapMs[0]);
     while (recent.length && recent[0] <= t - 60_000) recent.shift();
     if (recent.length >= s.perMinute) target = Math.max(target, recent[recent.length - s.perMinute] + 60_000);
-    if (target > t) await ctx.clock.sleep(target - t);
-    prevTarget = target;
-    return lastStart === undefined ? 0 : gap;
+    return { target, gap: lastStart === undefined ? 0 : gap };
+  }
+
+  async function sleepUntil(at: number): Promise<void> {
+    const ms = at - now().getTime();
+    if (ms > 0) await ctx.clock.sleep(ms);
   }
 
   async function membersAtSend(d: ClaimedDelivery, loginName: string | null): Promise<number | null> {
@@ -182,37 +189,48 @@ export function startWorker(ctx: AppContext, account: Account, opts: WorkerOptio
     const reason = skipReason({ kind: d.group.kind, status: d.group.status, status_reason: d.group.statusReason, auto_forward: d.group.autoForward })
       ?? (d.group.roomId ? null : 'no WeChat room is known for this group since the last login');
     if (reason) {
-      await book(() => finish(pool, d.id, 'skipped', { now: now(), error: reason, uncount: true }));
+      await book(() => finish(q(), d.id, 'skipped', { now: now(), error: reason, uncount: true }));
       stats.skipped++;
       dlog.info({ reason }, 'delivery skipped');
       return 'done';
     }
     const next = nextSendTime(d.post, d.group, now(), settings, tz);
     if (!next) {
-      await book(() => finish(pool, d.id, 'skipped', { now: now(), error: 'no relay window opens within 60 days', uncount: true }));
+      await book(() => finish(q(), d.id, 'skipped', { now: now(), error: 'no relay window opens within 60 days', uncount: true }));
       stats.skipped++;
       return 'done';
     }
     if (next > now()) {
       // Its window closed while it waited (throttle, cap, backlog): wait for the next one.
-      await book(() => release(pool, [d.id], { now: now(), dueAt: next, uncount: true }));
+      await book(() => release(q(), [d.id], { now: now(), dueAt: next, uncount: true }));
       return 'later';
     }
     const rendered = renderPost(d.post, account.chat.capabilities());
     const members = await membersAtSend(d, loginName);
-    const gap = await pace();
+    const slot = nextSlot();
+    // The durable "say began" commit is issued about one commit latency ahead of the slot, so
+    // its fsync overlaps the gap instead of lengthening it.
+    await sleepUntil(slot.target - beginLead);
     if (stopping || lockLost) {
-      await book(() => release(pool, [d.id], { now: now(), uncount: true }));
+      await book(() => release(q(), [d.id], { now: now(), uncount: true }));
       return 'later';
     }
     const day = localDay(now(), tz);
+    const b0 = performance.now();
     const begun = await book(() =>
       beginSend(pool, { id: d.id, accountId: account.id, by, day, cap: s.dailyCap, rendering: rendered.rendering, members, now: now() }),
     );
+    beginLatency = 0.8 * beginLatency + 0.2 * (performance.now() - b0);
+    // Lead by a bit more than the usual latency, at most 50 ms (a crash inside the lead leaves
+    // an unsent row `unknown`: safe, and a short window).
+    beginLead = Math.min(1.5 * beginLatency, 50);
     if (!begun) {
-      await book(() => release(pool, [d.id], { now: now(), uncount: true }));
+      await book(() => release(q(), [d.id], { now: now(), uncount: true }));
       return 'capped';
     }
+    await sleepUntil(slot.target);
+    prevTarget = slot.target;
+    const gap = slot.gap;
     const startedAt = now().getTime();
     lastStart = startedAt;
     recent.push(startedAt);
@@ -225,26 +243,26 @@ export function startWorker(ctx: AppContext, account: Account, opts: WorkerOptio
       const text = errorText(err);
       const throttled = isThrottle(err);
       if (provablyNotSent(err)) {
-        await book(() => refundCap(pool, account.id, day));
+        await book(() => refundCap(q(), account.id, day));
         if (throttled) {
           const until = await onThrottle(err);
-          await book(() => release(pool, [d.id], { now: now(), dueAt: until, error: text, uncount: false }));
+          await book(() => release(q(), [d.id], { now: now(), dueAt: until, error: text, uncount: false }));
           return 'throttled';
         }
         const badTarget = (err as { opts?: { badTarget?: boolean } }).opts?.badTarget;
         if (badTarget || d.attempts >= s.maxAttempts) {
-          await book(() => finish(pool, d.id, 'failed', { now: now(), error: text }));
+          await book(() => finish(q(), d.id, 'failed', { now: now(), error: text }));
           stats.failed++;
           dlog.warn({ err: text, attempts: d.attempts }, 'delivery failed (not sent)');
           return 'done';
         }
         const retryAt = new Date(now().getTime() + s.retryBaseMs * 2 ** (d.attempts - 1));
-        await book(() => release(pool, [d.id], { now: now(), dueAt: retryAt, error: text, uncount: false }));
+        await book(() => release(q(), [d.id], { now: now(), dueAt: retryAt, error: text, uncount: false }));
         stats.retried++;
         dlog.info({ err: text, retryAt: retryAt.toISOString() }, 'send refused; will retry');
         return 'done';
       }
-      await book(() => finish(pool, d.id, 'unknown', { now: now(), error: `may have been sent, not resent automatically: ${text}` }));
+      await book(() => finish(q(), d.id, 'unknown', { now: now(), error: `may have been sent, not resent automatically: ${text}` }));
       stats.unknown++;
       dlog.warn({ err: text }, 'send outcome unknown; reported, never resent automatically');
       if (throttled) {
@@ -265,7 +283,7 @@ export function startWorker(ctx: AppContext, account: Account, opts: WorkerOptio
         break;
       }
     }
-    await book(() => finish(pool, d.id, 'sent', { now: now(), error: note }));
+    await book(() => finish(q(), d.id, 'sent', { now: now(), error: note }));
     stats.sent++;
     stats.lastSendAt = performance.now();
     if (throttledLater) {
@@ -287,7 +305,7 @@ export function startWorker(ctx: AppContext, account: Account, opts: WorkerOptio
 
   async function loop(): Promise<void> {
     if (!(await acquireLock())) return;
-    const rec = await recoverSending(pool, account.id, now());
+    const rec = await recoverSending(q(), account.id, now());
     if (rec.requeued || rec.unknown) log.warn(rec, 'recovered deliveries left in sending by a stopped process');
     while (!stopping) {
       if (lockLost) {
@@ -314,7 +332,7 @@ export function startWorker(ctx: AppContext, account: Account, opts: WorkerOptio
           await idle(nextLocalMidnight(t, tz).getTime() - t.getTime());
           continue;
         }
-        const batch = await book(() => claimDue(pool, account.id, by, t, Math.min(s.claimBatch, left)));
+        const batch = await book(() => claimDue(q(), account.id, by, t, Math.min(s.claimBatch, left)));
         if (!batch.length) {
           await logProgress(true);
           const next = await pool.query<{ due: Date | null }>(
@@ -329,7 +347,7 @@ export function startWorker(ctx: AppContext, account: Account, opts: WorkerOptio
         for (let i = 0; i < batch.length; i++) {
           const d = batch[i];
           if (stopping || lockLost) {
-            await book(() => release(pool, batch.slice(i).map((x) => x.id), { now: now(), uncount: true }));
+            await book(() => release(q(), batch.slice(i).map((x) => x.id), { now: now(), uncount: true }));
             break;
           }
           const outcome = await deliver(d, acct.login_name);
@@ -337,7 +355,7 @@ export function startWorker(ctx: AppContext, account: Account, opts: WorkerOptio
           tp.since++;
           touched.set(d.postId, tp);
           if (outcome === 'throttled' || outcome === 'capped') {
-            await book(() => release(pool, batch.slice(i + 1).map((x) => x.id), { now: now(), uncount: true }));
+            await book(() => release(q(), batch.slice(i + 1).map((x) => x.id), { now: now(), uncount: true }));
             break;
           }
         }
@@ -346,7 +364,7 @@ export function startWorker(ctx: AppContext, account: Account, opts: WorkerOptio
         log.error({ err: errorText(err) }, 'relay loop error; retrying shortly');
         await idle(s.pollMs);
         // Rows this loop held: never-begun ones back to pending, begun ones to unknown.
-        await recoverSending(pool, account.id, now()).catch(() => undefined);
+        await recoverSending(q(), account.id, now()).catch(() => undefined);
       }
     }
   }

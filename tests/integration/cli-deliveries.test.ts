@@ -1,0 +1,58 @@
+// `antifraud deliveries <post-code>` as a user runs it.
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fixedClock } from '../../bot/clock.ts';
+import { planPost } from '../../bot/relay/plan.ts';
+import { freshDb, type TestDb } from '../helpers/db.ts';
+import { addPost, seedWorld, testContext, testSettings } from '../helpers/relay-world.ts';
+
+const run = promisify(execFile);
+let db: TestDb;
+beforeAll(async () => {
+  db = await freshDb();
+});
+afterAll(async () => db.drop());
+
+async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run('node', ['bin/antifraud.js', ...args], {
+      env: { ...process.env, DATABASE_URL: db.url, LEDGER_SECRET: db.ledgerSecret, LOG_LEVEL: 'warn' },
+    });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+describe('antifraud deliveries', () => {
+  it('shows the delivery log of one post, and the unknown sends', async () => {
+    const world = await seedWorld(db.pool, ['cli-1'], [{ kind: 'work', account: 0, count: 2 }, { kind: 'parent', account: 0, autoForward: false }]);
+    const post = await addPost(db.pool, world, { title: '警惕冒充客服退款诈骗' });
+    await planPost(testContext(db, fixedClock('2026-11-27T07:00:00+08:00')), post.id, testSettings());
+    await db.pool.query(
+      "UPDATE delivery SET status = 'unknown', attempts = 1, error = 'may have been sent, not resent automatically: socket hang up' WHERE group_id = $1",
+      [world.groups[0].id],
+    );
+    const r = await cli(['deliveries', post.code.toLowerCase()]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`${post.code} 警惕冒充客服退款诈骗`);
+    expect(r.stdout).toContain('3 group(s): pending 1, sending 0, sent 0, failed 0, unknown 1, skipped 1');
+    expect(r.stdout).toMatch(/parent-cli-1-\d+-1\s+parent\s+示例小学\s+cli-1\s+跳过.*auto-forward is off for this parent group/);
+    expect(r.stdout).toMatch(/未知.*socket hang up/);
+    const json = JSON.parse((await cli(['deliveries', post.code, '--json'])).stdout);
+    expect(json.rows).toHaveLength(3);
+    const unknown = await cli(['deliveries', '--unknown']);
+    expect(unknown.stdout).toContain('socket hang up');
+    expect(unknown.stdout.trim().split('\n')).toHaveLength(3); // header, rule, one row
+  });
+
+  it('says what is wrong with a bad code', async () => {
+    const r = await cli(['deliveries', 'F999999']);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim()).toBe('antifraud: no post has the code F999999 (codes look like F12)');
+    const none = await cli(['deliveries']);
+    expect(none.stderr.trim()).toBe('antifraud: name a post code (e.g. `antifraud deliveries F12`) or use --unknown');
+  });
+});
