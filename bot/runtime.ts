@@ -21,8 +21,7 @@ import type { SourcesConfig } from './sources/config.ts';
 import { createSourceCapture } from './sources/inbound.ts';
 import { createConfirmations } from './ledger/confirm.ts';
 import { loadLedgerSettings, type LedgerSettings } from './ledger/settings.ts';
-import { startReminders } from '../schedules/reminders.ts';
-import { claimSlot } from './relay/run-coordinator.ts';
+import { attachReminderAccounts } from './ledger/reminders.ts';
 import { attachAdapter, createChatPort, type WechatAdapter } from './wechat/adapter.ts';
 import type { WechatBot } from './wechat/bot.ts';
 
@@ -96,7 +95,6 @@ export async function loadSchedules(dir = SCHEDULES_DIR): Promise<LoadedSchedule
       if (jobs.some((j) => j.id === job.id)) throw new Error(`schedule ${f}: the id "${job.id}" is used twice`);
       jobs.push(job);
     } else if (typeof mod.start === 'function') selfStarting.push(mod);
-    // Other files (e.g. schedules/reminders.ts with its own start function) are wired below.
   }
   return { jobs, selfStarting, problems };
 }
@@ -145,6 +143,7 @@ export async function startRuntime(ctx: AppContext, bots: RuntimeBot[], opts: Ru
       );
     });
   }
+  attachReminderAccounts(ctx, accounts); // schedules/reminders-*.ts remind through these accounts
   for (const b of bots) await b.wechat.start();
   for (const a of accounts) workers.push(startWorker(ctx, a, { settings, random: opts.random }));
 
@@ -152,7 +151,6 @@ export async function startRuntime(ctx: AppContext, bots: RuntimeBot[], opts: Ru
   for (const p of problems) log.error(`${p} — this job is not started; the others run`);
   const schedules: Schedules = startSchedules(ctx, jobs);
   const tasks = selfStarting.map((m) => m.start!(ctx, opts.sources, onPostCaptured));
-  const reminders = startReminders({ ctx, accounts, settings: ledger, claimSlot, by: `${process.pid}` });
 
   const settled = async () => {
     await Promise.all(adapters.map((a) => a.settled()));
@@ -165,7 +163,6 @@ export async function startRuntime(ctx: AppContext, bots: RuntimeBot[], opts: Ru
     settled,
     stop: async () => {
       for (const t of tasks) await t.stop();
-      await reminders.stop();
       await schedules.stop();
       await Promise.all(workers.map((w) => w.stop()));
       for (const a of adapters) a.detach();

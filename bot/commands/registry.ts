@@ -9,14 +9,13 @@ import { classCommand } from './class.ts';
 import { enrollCommand } from './enroll.ts';
 import { helpCommand } from './help.ts';
 import { pauseCommand, resumeCommand } from './pause-resume.ts';
-import { fromGroupModule } from './module-command.ts';
 import { publishCommand } from './publish.ts';
-import remindersToggle from './reminders-toggle.ts';
+import { remindersToggleCommand } from './reminders-toggle.ts';
 import { sourceGroupCommand } from './source-group.ts';
-import stats from './stats.ts';
+import { statsCommand } from './stats.ts';
 import { statusCommand } from './status.ts';
 import type { Command, CommandDeps, SourceServices } from './types.ts';
-import unconfirmed from './unconfirmed.ts';
+import { unconfirmedCommand } from './unconfirmed.ts';
 import { unregisterCommand } from './unregister.ts';
 
 /** Every chat command, in #帮助 order. Other areas add their command here, one line each. */
@@ -30,9 +29,9 @@ export const COMMANDS: Command[] = [
   statusCommand,
   sourceGroupCommand,
   publishCommand,
-  fromGroupModule(stats, 'registry.usage_stats', 'registry.summary_stats'),
-  fromGroupModule(unconfirmed, 'registry.usage_unconfirmed', 'registry.summary_unconfirmed'),
-  fromGroupModule(remindersToggle, 'registry.usage_reminders', 'registry.summary_reminders'),
+  statsCommand,
+  unconfirmedCommand,
+  remindersToggleCommand,
   helpCommand(() => COMMANDS),
 ];
 
