@@ -216,6 +216,12 @@ describe('npm run demo (the default scenario, as a user runs it)', () => {
     expect(report.counties.length).toBeGreaterThanOrEqual(5);
     expect(report.posts.length).toBeGreaterThanOrEqual(5);
     expect(report.throttles.length).toBe(1);
+    // The semester letter (parent groups) and the app-install attestation (work groups), confirmed by 已安装.
+    const letter = report.posts.find((p) => p.kind === 'letter');
+    const attestation = report.posts.find((p) => p.kind === 'attestation');
+    expect(letter?.groups.sent).toBeGreaterThan(0);
+    expect(attestation?.groups.sent).toBeGreaterThan(0);
+    expect(attestation!.confirmed).toBeGreaterThan(0);
     expect(report.groups.left).toBe(1);
     // The database the demo kept: started again, read with independent SQL.
     const { startEmbedded } = await import('../../bot/db/embedded.ts');
