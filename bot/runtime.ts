@@ -10,7 +10,7 @@ import type { ScheduledTask } from 'node-cron';
 import { createPipeline, type Account, type AppContext, type InboundHandler } from './app.ts';
 import { createCommandHandler } from './commands/registry.ts';
 import type { Post } from './db/client.ts';
-import { planPost } from './relay/plan.ts';
+import { planLateGroup, planPost } from './relay/plan.ts';
 import { relayReconciler } from './relay/reconcile.ts';
 import { checkJob, startSchedules, type ScheduledJob, type Schedules } from './relay/run-coordinator.ts';
 import { relaySettings, type RelaySettings } from './relay/settings.ts';
@@ -109,11 +109,18 @@ export async function startRuntime(ctx: AppContext, bots: RuntimeBot[], opts: Ru
     log.info({ post: post.code, ...r }, 'deliveries planned');
     for (const w of workers) w.wake();
   };
+  // A group registered, resumed or switched to auto-forward gets the posts of the relevance period
+  // now (the relay-plan-groups schedule is the safety net for other processes).
+  const onGroupActivated = async (groupId: number): Promise<void> => {
+    const r = await planLateGroup(ctx, groupId, settings);
+    if (r.pending) log.info({ group: groupId, ...r }, 'late group planned');
+    for (const w of workers) w.wake();
+  };
   const ledger = opts.ledger ?? loadLedgerSettings();
   const confirmations = createConfirmations(ctx, { windowMs: ledger.windowMs });
   const pipeline = createPipeline(
     [
-      createCommandHandler(ctx, { sources: { config: opts.sources, onPostCaptured } }),
+      createCommandHandler(ctx, { sources: { config: opts.sources, onPostCaptured }, onGroupActivated }),
       createSourceCapture(ctx, { config: opts.sources, onPostCaptured }),
       relayReconciler(ctx),
       createRegistryHandler(ctx),

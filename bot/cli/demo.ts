@@ -1,6 +1,5 @@
 // antifraud demo (npm run demo): the simulated world with a virtual clock.
 import type { Command } from 'commander';
-import { runDemo } from '../demo/run.ts';
 import { reportFailure } from './context.ts';
 
 /** Registers the `demo` command. */
@@ -14,6 +13,8 @@ export function registerDemo(program: Command): void {
     .option('--keep', 'keep the temporary data directory and print where it is')
     .action(async (opts: { scenario?: string; json?: boolean; dataDir?: string; keep?: boolean }) => {
       try {
+        // Loaded on use: the simulated world pulls in Wechaty and the mock puppet (slow to import).
+        const { runDemo } = await import('../demo/run.ts');
         const r = await runDemo(opts);
         if (r.kept && !opts.json) process.stdout.write(`data: ${r.dataDir}\n`);
       } catch (err) {

@@ -59,10 +59,14 @@ export function createProgress(pool: pg.Pool, print: (line: string) => void) {
   return async function poll(): Promise<void> {
     const now = new Date();
     const lines: string[] = [];
-    const groups = await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM chat_group WHERE kind <> 'source'`);
-    if (groups.rows[0].n !== last.groups) {
-      last.groups = groups.rows[0].n;
-      lines.push(t('demo.groups_registered', { n: last.groups }));
+    const counts = await pool.query<{ groups: number; confirmations: number; reminders: number }>(`
+      SELECT (SELECT count(*) FROM chat_group WHERE kind <> 'source')::int AS groups,
+             (SELECT count(*) FROM confirmation)::int AS confirmations,
+             (SELECT count(*) FROM reminder)::int AS reminders`);
+    const { groups, confirmations, reminders } = counts.rows[0];
+    if (groups !== last.groups) {
+      last.groups = groups;
+      lines.push(t('demo.groups_registered', { n: groups }));
     }
     const posts = await pool.query<{ code: string; title: string; source: string }>(
       `SELECT p.code, p.title, s.name AS source FROM post p JOIN source s ON s.id = p.source_id ORDER BY p.id`,
@@ -89,15 +93,13 @@ export function createProgress(pool: pg.Pool, print: (line: string) => void) {
       if (r.skipped) extra += t('demo.fanout_extra_skipped', { n: r.skipped });
       lines.push(t('demo.fanout', { code: r.code, sent: r.sent, planned: r.planned, extra }));
     }
-    const c = await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM confirmation`);
-    if (c.rows[0].n > last.confirmations) {
-      lines.push(t('demo.confirmations', { n: c.rows[0].n - last.confirmations, total: c.rows[0].n }));
-      last.confirmations = c.rows[0].n;
+    if (confirmations > last.confirmations) {
+      lines.push(t('demo.confirmations', { n: confirmations - last.confirmations, total: confirmations }));
+      last.confirmations = confirmations;
     }
-    const r = await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM reminder`);
-    if (r.rows[0].n > last.reminders) {
-      lines.push(t('demo.reminders', { n: r.rows[0].n - last.reminders, total: r.rows[0].n }));
-      last.reminders = r.rows[0].n;
+    if (reminders > last.reminders) {
+      lines.push(t('demo.reminders', { n: reminders - last.reminders, total: reminders }));
+      last.reminders = reminders;
     }
     for (const l of lines) print(`[${stamp(now)}] ${l}`);
   };

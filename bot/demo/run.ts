@@ -18,7 +18,7 @@ import { buildReport, type DemoReport } from './report.ts';
 import { seededRng } from './rng.ts';
 import { loadScenario, scenarioEnd, type Scenario } from './scenario.ts';
 import { installVirtualClock, keepConnectionsOpen, warmUpPrisma, type VirtualClock } from './virtual-clock.ts';
-import { buildWorld } from './world.ts';
+import { buildWorld, type WorldStats } from './world.ts';
 
 export const DEFAULT_SCENARIO = path.resolve(import.meta.dirname, '../../content/scenarios/default.json');
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -32,10 +32,15 @@ export interface DemoOptions {
   /** Where progress and the report go (default stdout). */
   out?: (line: string) => void;
   logLevel?: string;
+  /** Use this PostgreSQL instead of an embedded one (tests); needs `ledgerSecret`. */
+  databaseUrl?: string;
+  ledgerSecret?: string;
 }
 
 export interface DemoResult {
   report: DemoReport;
+  /** What the simulated world saw (sends, replies, faults), for tests. */
+  world: WorldStats;
   dataDir: string;
   /** Set when the data directory was kept: the database is still there to inspect. */
   kept: boolean;
@@ -83,7 +88,10 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
   const dataDir = opts.dataDir ? path.resolve(opts.dataDir) : fs.mkdtempSync(path.join(os.tmpdir(), 'antifraud-demo-'));
   // The embedded server may run as another user (root → postgres): it must reach the directory.
   if (temporary) fs.chmodSync(dataDir, 0o755);
-  const config: Config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: opts.logLevel ?? process.env.LOG_LEVEL ?? 'warn', TZ: 'Asia/Shanghai', HTTP_PORT: '0' });
+  const config: Config = loadConfig({
+    DATA_DIR: dataDir, LOG_LEVEL: opts.logLevel ?? process.env.LOG_LEVEL ?? 'warn', TZ: 'Asia/Shanghai', HTTP_PORT: '0',
+    ...(opts.databaseUrl ? { DATABASE_URL: opts.databaseUrl, LEDGER_SECRET: opts.ledgerSecret } : {}),
+  });
   const log: Logger = createLogger({ level: config.logLevel, pretty: false, destination: process.stderr as never });
 
   let db: OpenDb | undefined;
@@ -92,6 +100,12 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
   try {
     keepConnectionsOpen();
     db = await openDatabase(config, log);
+    if (db.embedded) {
+      // A throw-away simulation: commits need not wait for the disk (PostgreSQL stays consistent,
+      // only the last moments could be lost in a crash). This is the demo's own server only.
+      await db.pool.query('ALTER SYSTEM SET synchronous_commit = off');
+      await db.pool.query('SELECT pg_reload_conf()');
+    }
     const imported = await importOrg(db.prisma, orgRows(scenario));
     const codes = new Map(imported.created.map((c) => [c.name, c.code]));
 
@@ -125,7 +139,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
     });
     world.schedule(codes);
     const progress = createProgress(db.pool, say);
-    const ticker = setInterval(() => void progress().catch((err) => log.error({ err }, 'demo progress poll failed')), 15 * 60_000);
+    const ticker = setInterval(() => void progress().catch((err) => log.error({ err }, 'demo progress poll failed')), 30 * 60_000);
     await vc.runUntil(end);
     clearInterval(ticker);
     await runtime.stop();
@@ -148,7 +162,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
       print('');
       print(t('demo.finished', { seconds: report.wallSeconds, days: scenario.days }));
     }
-    return { report, dataDir, kept: !temporary || Boolean(opts.keep) };
+    return { report, world: world.stats, dataDir, kept: !temporary || Boolean(opts.keep) };
   } finally {
     await runtime?.stop().catch(() => undefined);
     vc?.uninstall();

@@ -13,6 +13,7 @@ export const FAKED = ['Date', 'setTimeout', 'clearTimeout', 'setInterval', 'clea
 
 let inFlight = 0;
 let patched = false;
+const idleWaiters: (() => void)[] = [];
 
 /**
  * Counts pg queries and connects in flight (both the pg pool and Prisma's adapter use pg.Client).
@@ -32,6 +33,7 @@ export function trackDatabaseActivity(): void {
         if (!settled) {
           settled = true;
           inFlight--;
+          if (inFlight === 0) for (const wake of idleWaiters.splice(0)) wake();
         }
       };
       if (cbIndex >= 0) {
@@ -104,13 +106,10 @@ const realImmediate = () => new Promise<void>((resolve) => setImmediate(resolve)
 export async function settle(turns = 4): Promise<void> {
   let quiet = 0;
   while (quiet < turns) {
+    // Sleep (not spin) while queries run: the database needs the CPU more than we do.
+    if (inFlight > 0) await new Promise<void>((resolve) => idleWaiters.push(resolve));
     await realImmediate();
-    if (inFlight === 0) quiet++;
-    else {
-      quiet = 0;
-      // Give the socket a moment instead of spinning.
-      await new Promise<void>((resolve) => setImmediate(resolve));
-    }
+    quiet = inFlight === 0 ? quiet + 1 : 0;
   }
 }
 

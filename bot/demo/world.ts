@@ -75,6 +75,8 @@ export interface WorldStats {
   roomSends: { topic: string; account: string; text: string; at: Date }[];
   privateSends: { account: string; to: string; text: string; at: Date }[];
   memberReplies: number;
+  /** Every reply a member typed: world room topic, who, text, time. */
+  replies: { topic: string; who: string; text: string; at: Date }[];
   throttles: ThrottleRecord[];
   refusedToRemovedGroup: number;
 }
@@ -97,7 +99,7 @@ export function buildWorld(s: Scenario): World {
   const rng = seededRng(s.seed);
   const listeners: ((e: WorldEvent) => void)[] = [];
   const emit = (e: WorldEvent) => listeners.forEach((fn) => fn(e));
-  const stats: WorldStats = { roomSends: [], privateSends: [], memberReplies: 0, throttles: [], refusedToRemovedGroup: 0 };
+  const stats: WorldStats = { roomSends: [], privateSends: [], memberReplies: 0, replies: [], throttles: [], refusedToRemovedGroup: 0 };
   const base: Behaviour = { ...DEFAULT_BEHAVIOUR, ...s.behaviour } as Behaviour;
   const taken = new Set<string>([...s.groups.map((g) => g.by), ...s.admins]);
 
@@ -195,6 +197,8 @@ export function buildWorld(s: Scenario): World {
         stats.refusedToRemovedGroup++;
         return { ret: 1204, reason: '你已不在该群聊中' };
       }
+      // An id from before a re-login: WeChat no longer knows it.
+      if (!room) return { ret: 1204, reason: '群聊不存在' };
     }
     return undefined;
   }
@@ -267,6 +271,7 @@ export function buildWorld(s: Scenario): World {
     const contactId = acc.contactIds.get(who);
     if (!roomId || !contactId) return;
     stats.memberReplies++;
+    if (!text.startsWith('#')) stats.replies.push({ topic: room.spec.topic, who, text, at: new Date() });
     acc.mocker.ContactMock.load(contactId).say(text).to(acc.mocker.RoomMock.load(roomId));
   }
 
@@ -403,6 +408,12 @@ export function buildWorld(s: Scenario): World {
     emit({ type: 'bot_removed', group: r.spec.topic, account: acc.name, at: new Date() });
   }
 
+  /** Logs the account in; like wechat4u, `ready` follows once the contact list is loaded. */
+  function logIn(acc: AccountWorld): void {
+    acc.mocker.login(acc.mocker.ContactMock.load(acc.selfId));
+    setTimeout(() => acc.puppet.emit('ready', { data: 'ready' }), 5_000);
+  }
+
   /** A re-login: logout, then every room and contact gets a new id (as on wechat4u). */
   function relogin(acc: AccountWorld): void {
     const oldRooms = [...acc.roomIds.values()];
@@ -410,7 +421,7 @@ export function buildWorld(s: Scenario): World {
       for (const id of oldRooms) acc.mocker.cacheRoomPayload.delete(id);
       acc.epoch++;
       populate(acc);
-      acc.mocker.login(acc.mocker.ContactMock.load(acc.selfId));
+      logIn(acc);
       emit({ type: 'relogin', account: acc.name, at: new Date() });
     });
   }
@@ -421,7 +432,7 @@ export function buildWorld(s: Scenario): World {
     stats,
     puppets: () => [...accounts.values()].map((a) => ({ account: a.name, nickname: a.nickname, puppet: a.puppet })),
     login: () => {
-      for (const acc of accounts.values()) acc.mocker.login(acc.mocker.ContactMock.load(acc.selfId));
+      for (const acc of accounts.values()) logIn(acc);
     },
     schedule,
     onEvent: (fn) => void listeners.push(fn),

@@ -9,23 +9,35 @@ import type pg from 'pg';
 import type { AppContext } from '../app.ts';
 import { localMinute, localParts, zonedTime } from './tz.ts';
 
-export interface ScheduleSlot {
-  /** Stable slot name: the scheduled local minute, "YYYY-MM-DDTHH:MM". */
-  name: string;
-  /** The scheduled instant (not when it actually ran). */
-  at: Date;
-  /** True when run by the start-up catch-up. */
-  catchUp: boolean;
+/**
+ * One firing of a job: the scheduled instant (a Date, so jobs that take `slot: Date` work as they
+ * are) plus its stable name, "YYYY-MM-DDTHH:MM" local, and whether the start-up catch-up runs it.
+ */
+export class ScheduleSlot extends Date {
+  constructor(
+    at: Date,
+    readonly name: string,
+    readonly catchUp: boolean,
+  ) {
+    super(at.getTime());
+  }
+  /** The scheduled instant as a plain Date. */
+  get at(): Date {
+    return new Date(this.getTime());
+  }
 }
 
 export interface ScheduledJob {
   /** Stable id; never rename it (cron_fire rows refer to it). */
   id: string;
-  /** node-cron expression (5 or 6 fields), in the configured time zone. */
+  /** node-cron expression (5 fields), in the configured time zone. */
   cron: string;
-  description: string;
-  /** Missed slots run on start, newest first, at most `maxSlots`, looking back `days`. */
-  catchUp?: { days: number; maxSlots?: number };
+  description?: string;
+  /**
+   * Missed slots: `{ days, maxSlots? }` runs the most recent missed slots on start (claimed like
+   * any slot); a function is the job's own catch-up, run once on start.
+   */
+  catchUp?: { days: number; maxSlots?: number } | ((ctx: AppContext) => Promise<void>);
   /**
    * Runs in every process instead of one: for jobs that act through this process's own WeChat
    * accounts (e.g. reminders) and claim their own finer slots (per account) inside `run`.
@@ -51,9 +63,9 @@ export function checkJob(job: unknown, file = '(job)'): ScheduledJob {
   else {
     if (typeof j.id !== 'string' || !/^[a-z0-9][a-z0-9-]*$/.test(j.id)) problems.push('id must be kebab-case text, e.g. "monthly-report"');
     if (typeof j.cron !== 'string' || !cron.validate(j.cron)) problems.push(`cron "${String(j.cron)}" is not a valid node-cron expression`);
-    if (typeof j.description !== 'string') problems.push('description must be text');
+    if (j.description !== undefined && typeof j.description !== 'string') problems.push('description must be text');
     if (typeof j.run !== 'function') problems.push('run(ctx, slot) must be a function');
-    if (j.catchUp && !(j.catchUp.days > 0)) problems.push('catchUp.days must be above 0');
+    if (j.catchUp && typeof j.catchUp !== 'function' && !(j.catchUp.days > 0)) problems.push('catchUp must be { days > 0 } or a function');
   }
   if (problems.length) throw new Error(`schedule ${file}: ${problems.join('; ')}`);
   return j as ScheduledJob;
@@ -121,7 +133,7 @@ export function startSchedules(ctx: AppContext, jobs: ScheduledJob[], opts: { by
   const root = ctx.log.child({ name: 'schedules' });
 
   async function fire(job: ScheduledJob, at: Date, catchUp: boolean): Promise<void> {
-    const slot: ScheduleSlot = { name: localMinute(at, tz), at, catchUp };
+    const slot = new ScheduleSlot(at, localMinute(at, tz), catchUp);
     const log = ctx.log.child({ name: 'job', job: job.id, slot: slot.name });
     try {
       if (!job.perProcess && !(await claimSlot(ctx.db.pool, job.id, slot.name, by))) {
@@ -149,9 +161,16 @@ export function startSchedules(ctx: AppContext, jobs: ScheduledJob[], opts: { by
   const caughtUp = (async () => {
     const now = ctx.clock.now();
     for (const [i, job] of jobs.entries()) {
-      if (!job.catchUp) continue;
-      const from = new Date(now.getTime() - job.catchUp.days * 86_400_000);
-      const slots = slotsBetween(tasks[i], job.cron, from, now, tz).slice(0, job.catchUp.maxSlots ?? 1);
+      const c = job.catchUp;
+      if (!c) continue;
+      if (typeof c === 'function') {
+        await track(
+          c(ctx).catch((err) => ctx.log.child({ name: 'job', job: job.id }).error({ err: { message: (err as Error).message } }, 'catch-up failed')),
+        );
+        continue;
+      }
+      const from = new Date(now.getTime() - c.days * 86_400_000);
+      const slots = slotsBetween(tasks[i], job.cron, from, now, tz).slice(0, c.maxSlots ?? 1);
       for (const at of slots.reverse()) await track(fire(job, at, true));
     }
   })().catch((err) => root.error({ err: (err as Error).message }, 'schedule catch-up failed'));

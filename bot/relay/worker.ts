@@ -27,6 +27,8 @@ export interface WorkerOptions {
   workerId?: string;
   /** Stop once this account has no pending deliveries left (tests, bench, one-shot runs). */
   stopWhenIdle?: boolean;
+  /** Whether the account is logged in; while false nothing is claimed (default: always). */
+  online?: () => boolean;
 }
 
 export interface WorkerStats {
@@ -77,6 +79,7 @@ export function startWorker(ctx: AppContext, account: Account, opts: WorkerOptio
   let prevTarget: number | undefined;
   let lastStart: number | undefined;
   let beginLead = 0;
+  let offlineLogged = false;
   let beginLatency = 0;
   const recent: number[] = [];
   const touched = new Map<number, { code: string; since: number }>();
@@ -321,6 +324,13 @@ export function startWorker(ctx: AppContext, account: Account, opts: WorkerOptio
         const acct = rows[0];
         if (!acct) throw new Error(`bot_account ${account.id} does not exist`);
         const t = now();
+        if (opts.online && !opts.online()) {
+          if (!offlineLogged) log.warn('the account is not logged in; sending waits for the login');
+          offlineLogged = true;
+          await idle(s.pollMs);
+          continue;
+        }
+        offlineLogged = false;
         if (acct.throttled_until && acct.throttled_until > t) {
           await idle(acct.throttled_until.getTime() - t.getTime());
           continue;
@@ -346,7 +356,7 @@ export function startWorker(ctx: AppContext, account: Account, opts: WorkerOptio
         }
         for (let i = 0; i < batch.length; i++) {
           const d = batch[i];
-          if (stopping || lockLost) {
+          if (stopping || lockLost || (opts.online && !opts.online())) {
             await book(() => release(q(), batch.slice(i).map((x) => x.id), { now: now(), uncount: true }));
             break;
           }

@@ -144,6 +144,26 @@ describe('the adapter on the real wechaty-puppet-wechat4u (offline)', () => {
     expect(seen.group.find((m) => m.text === '已阅')).toMatchObject({ roomId: WORK.UserName, topic: '城东小学教师工作群', senderName: '李老师', self: false, kind: 'text' });
   });
 
+  it('reads a quote-reply of the bot\'s post (quoted text, quoted self, reply text)', async () => {
+    const refer = `<msg><appmsg appid="" sdkver="0"><title>已阅</title><des></des><type>57</type><url></url><appattach><totallen>0</totallen></appattach><refermsg><type>1</type><svrid>7788</svrid><fromusr>${WORK.UserName}</fromusr><chatusr>${BOT.UserName}</chatusr><displayname>反诈宣传转发助手</displayname><content>【国家反诈中心】警惕!新型刷单诈骗 F7</content></refermsg></appmsg></msg>`;
+    fake.push({ FromUserName: WORK.UserName, MsgType: 49, AppMsgType: 57, Content: `${LI.UserName}:<br/>${refer.replace(/</g, '&lt;').replace(/>/g, '&gt;')}` });
+    await until(() => seen.group.some((m) => m.quotedText !== undefined), 'the quote');
+    expect(seen.group.find((m) => m.quotedText !== undefined)).toMatchObject({
+      senderName: '李老师', kind: 'text', text: '已阅', quotedText: '【国家反诈中心】警惕!新型刷单诈骗 F7', quotedSelf: true,
+    });
+  });
+
+  it('reads an article shared in a room (a source group)', async () => {
+    fake.push({
+      FromUserName: WORK.UserName, MsgType: 49, AppMsgType: 5, FileName: '钦州警方提醒', Url: 'https://mp.weixin.qq.com/s?__biz=QZ&amp;mid=9&amp;idx=1',
+      Content: `${ZHANG.UserName}:<br/>${rawArticlePush('钦州反诈', [{ title: '钦州警方提醒', url: 'https://mp.weixin.qq.com/s?__biz=QZ&mid=9&idx=1' }])}`,
+    });
+    await until(() => seen.group.some((m) => m.kind === 'article'), 'the shared article');
+    expect(seen.group.find((m) => m.kind === 'article')).toMatchObject({
+      senderName: '张老师', article: [{ title: '钦州警方提醒', url: 'https://mp.weixin.qq.com/s?__biz=QZ&mid=9&idx=1' }],
+    });
+  });
+
   it('turns a room-join system message for the bot into bot_joined', async () => {
     fake.push({ FromUserName: WORK.UserName, MsgType: 10000, Content: '"张老师"邀请你加入了群聊，群聊参与人还有：李老师' });
     await until(() => seen.room.some((e) => e.type === 'bot_joined'), 'bot_joined');

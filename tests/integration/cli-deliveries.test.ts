@@ -46,7 +46,7 @@ describe('antifraud deliveries', () => {
     const unknown = await cli(['deliveries', '--unknown']);
     expect(unknown.stdout).toContain('socket hang up');
     expect(unknown.stdout.trim().split('\n')).toHaveLength(3); // header, rule, one row
-  });
+  }, 120_000); // four CLI processes: slow on a loaded machine
 
   it('says what is wrong with a bad code', async () => {
     const r = await cli(['deliveries', 'F999999']);
@@ -54,5 +54,5 @@ describe('antifraud deliveries', () => {
     expect(r.stderr.trim()).toBe('antifraud: no post has the code F999999 (codes look like F12)');
     const none = await cli(['deliveries']);
     expect(none.stderr.trim()).toBe('antifraud: name a post code (e.g. `antifraud deliveries F12`) or use --unknown');
-  });
+  }, 60_000);
 });

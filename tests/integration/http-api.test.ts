@@ -181,6 +181,13 @@ describe('bad input', () => {
     expect(r.body.error.message).toContain(msg);
   });
 
+  it('reads post codes the way people type them', async () => {
+    const full = w.post.code.replace(/[A-Z0-9]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 0xfee0)).toLowerCase();
+    const r = await get(`/api/posts/${encodeURIComponent(full)}`, w.tokens.bureau);
+    expect(r.status).toBe(200);
+    expect(r.body.code).toBe(w.post.code);
+  });
+
   it('caps huge page sizes', async () => {
     const r = await get('/api/groups?pageSize=100000', w.tokens.bureau);
     expect(r.status).toBe(200);

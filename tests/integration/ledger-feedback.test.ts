@@ -13,6 +13,7 @@ import { DEFAULT_LEDGER_SETTINGS } from '../../bot/ledger/settings.ts';
 import { freshDb, type TestDb } from '../helpers/db.ts';
 import { captureLog } from '../helpers/log.ts';
 import { account, appContext, deliver, group, makeAccount, post, recordingChat, REF_TIME, unit } from '../helpers/ledger-fixture.ts';
+import { ScheduleSlot } from '../../bot/relay/run-coordinator.ts';
 
 let db: TestDb;
 let acc: Account;
@@ -124,7 +125,7 @@ describe('reminders', () => {
     expect((await runReminders(ctx, [acc], { kind: 'parent', gapMs: 0 })).groups).toEqual([]);
 
     ctx.clock.set('2026-03-03T19:30:00+08:00');
-    const slot = { name: '2026-03-03T19:30', at: ctx.clock.now(), catchUp: false };
+    const slot = new ScheduleSlot(ctx.clock.now(), '2026-03-03T19:30', false);
     await parentJob.run(ctx, slot); // no accounts attached: nothing sent, a warning says why
     expect(rec.said).toEqual([]);
     expect(cap.messages()).toContain('no accounts attached: main.ts must call attachReminderAccounts(ctx, accounts); nothing sent');

@@ -342,6 +342,51 @@ describe('sending', () => {
     expect(await deliveriesOf(db.pool, 'F999999')).toBeNull();
   });
 
+  it('waits while the account is logged out, and stops claiming when it logs out mid-fan-out', async () => {
+    const clock = fixedClock(bj('2026-11-27T09:00'));
+    const ctx = testContext(db, clock);
+    const world = await seedWorld(db.pool, names('logout'), [{ kind: 'work', account: 0, count: 6 }]);
+    const chat = new RecordingChat(world.accounts[0].name, clock);
+    let online = true;
+    let checks = 0;
+    chat.onSay = (_room, _out, n) => {
+      if (n === 2) online = false; // logged out right after this send
+    };
+    const post = await addPost(db.pool, world, {});
+    await planPost(ctx, post.id, testSettings());
+    const settings = testSettings({ pollMs: 60_000 });
+    await startWorker(ctx, account(world, 0, chat), {
+      settings,
+      stopWhenIdle: true,
+      online: () => {
+        if (!online && ++checks === 4) online = true; // logged in again a few minutes later
+        return online;
+      },
+    }).done;
+    expect(chat.sent).toHaveLength(6);
+    expect(new Set(chat.sent.map((s) => s.roomId)).size).toBe(6);
+    expect((await rows(post.id)).map((d) => [d.status, d.attempts])).toEqual(Array(6).fill(['sent', 1]));
+    expect(chat.sent[2].at.getTime() - chat.sent[1].at.getTime()).toBeGreaterThanOrEqual(60_000);
+  });
+
+  it('a picture that cannot be fetched does not undo the post that went out', async () => {
+    const clock = fixedClock(bj('2026-11-27T09:00'));
+    const ctx = testContext(db, clock);
+    const world = await seedWorld(db.pool, names('media'), [{ kind: 'work', account: 0 }]);
+    const chat = new RecordingChat(world.accounts[0].name, clock);
+    chat.caps = { card: false, file: true, forward: false };
+    chat.onSay = (_room, out) => {
+      if (out.type === 'file') throw new SendError('cannot fetch https://example.invalid/poster.jpg', { sent: false });
+    };
+    const post = await addPost(db.pool, world, { kind: 'image', url: null, media: [{ type: 'image', name: 'poster.jpg', url: 'https://example.invalid/poster.jpg' }] });
+    await planPost(ctx, post.id, testSettings());
+    await startWorker(ctx, account(world, 0, chat), { settings: testSettings(), stopWhenIdle: true }).done;
+    const [d] = await rows(post.id);
+    expect(d).toMatchObject({ status: 'sent', attempts: 1, rendering: 'text+file' });
+    expect(d.error).toBe('the post went out; a follow-up (file) failed: cannot fetch https://example.invalid/poster.jpg');
+    expect(chat.sent.map((s) => s.out.type)).toEqual(['text']);
+  });
+
   it('skips a group paused after planning, with the reason, and a group with no known room', async () => {
     const clock = fixedClock(bj('2026-11-27T09:00'));
     const ctx = testContext(db, clock);

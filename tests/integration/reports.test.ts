@@ -5,7 +5,7 @@ import { fixedClock } from '../../bot/clock.ts';
 import { reportXlsx } from '../../bot/reports/export.ts';
 import { generateReport, reportUnits } from '../../bot/reports/generate.ts';
 import { parsePeriod } from '../../bot/reports/periods.ts';
-import { checkJob, startSchedules } from '../../bot/relay/run-coordinator.ts';
+import { checkJob, ScheduleSlot, startSchedules } from '../../bot/relay/run-coordinator.ts';
 import monthly from '../../schedules/report-monthly.ts';
 import annual from '../../schedules/report-annual.ts';
 import halfYear from '../../schedules/report-half-year.ts';
@@ -18,7 +18,7 @@ let w: Awaited<ReturnType<typeof bureauWorld>>;
 const clock = fixedClock('2026-11-23T00:00:00Z'); // 08:00 on 23 Nov in Qinzhou: the monthly slot
 const logs = captureLog('info');
 const ctx = () => ({ db, clock, log: logs.log, config: { timeZone: 'Asia/Shanghai' }, ledgerSecret: 'x' }) as unknown as AppContext;
-const slot = (at: Date) => ({ name: at.toISOString(), at, catchUp: false });
+const slot = (at: Date, catchUp = false) => new ScheduleSlot(at, at.toISOString(), catchUp);
 
 beforeAll(async () => {
   db = await freshDb();
@@ -114,7 +114,7 @@ describe('catch-up after missed slots', () => {
     expect(await db.prisma.cronFire.count({ where: { job: 'report-monthly' } })).toBe(1);
     expect(logs.lines.filter((l) => l.msg === 'missed report slots generated')).toHaveLength(1);
     // A later start with nothing missed changes nothing.
-    await monthly.run(ctx(), { ...slot(clock.now()), catchUp: true });
+    await monthly.run(ctx(), slot(clock.now(), true));
     expect(await db.prisma.report.count({ where: { kind: 'monthly' } })).toBe(4 * 4 + 1);
   });
 

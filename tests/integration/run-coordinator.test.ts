@@ -1,7 +1,7 @@
 import cron from 'node-cron';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { fixedClock, systemClock } from '../../bot/clock.ts';
-import { checkJob, claimSlot, loadScheduleFiles, slotsBetween, startSchedules, type ScheduledJob } from '../../bot/relay/run-coordinator.ts';
+import { checkJob, claimSlot, loadScheduleFiles, ScheduleSlot, slotsBetween, startSchedules, type ScheduledJob } from '../../bot/relay/run-coordinator.ts';
 import { localMinute } from '../../bot/relay/tz.ts';
 import unknownReport from '../../schedules/relay-unknown-report.ts';
 import { freshDb, type TestDb } from '../helpers/db.ts';
@@ -54,6 +54,18 @@ describe('run coordinator', () => {
     await Promise.all([a.caughtUp, b.caughtUp]);
     await Promise.all([a.stop(), b.stop()]);
     expect(runs).toEqual(['2026-11-20T09:00 (catch-up)']);
+    // A job with its own catch-up function, and one that reads its slot as a Date.
+    const seen: string[] = [];
+    const own: ScheduledJob = {
+      id: 'own-catch-up', cron: '0 9 20 * *',
+      catchUp: async () => void seen.push('own catch-up'),
+      run: async (_c, slot: Date) => void seen.push(new Date(slot).toISOString()),
+    };
+    const d = startSchedules(ctx, [own], { by: 'd' });
+    await d.caughtUp;
+    await d.stop();
+    expect(seen).toEqual(['own catch-up']);
+    expect(new Date(new ScheduleSlot(bj('2026-11-20T09:00'), 'x', false)).toISOString()).toBe('2026-11-20T01:00:00.000Z');
     // A restart does not run it again.
     const c = startSchedules(ctx, [job], { by: 'c' });
     await c.caughtUp;
@@ -93,9 +105,10 @@ describe('run coordinator', () => {
   it('loads the schedules/ files and refuses malformed jobs with a reason', async () => {
     const { jobs, others } = await loadScheduleFiles();
     expect(jobs.map((j) => j.id)).toEqual(expect.arrayContaining(['relay-plan-groups', 'relay-unknown-report']));
+    expect(new Set(jobs.map((j) => j.id)).size).toBe(jobs.length);
     expect(others).toContain('poll-feeds.ts');
     expect(() => checkJob({ id: 'Bad Id', cron: '61 * * * *', run: 1 }, 'x.ts')).toThrow(
-      'schedule x.ts: id must be kebab-case text, e.g. "monthly-report"; cron "61 * * * *" is not a valid node-cron expression; description must be text; run(ctx, slot) must be a function',
+      'schedule x.ts: id must be kebab-case text, e.g. "monthly-report"; cron "61 * * * *" is not a valid node-cron expression; run(ctx, slot) must be a function',
     );
   });
 
@@ -110,7 +123,7 @@ describe('run coordinator', () => {
     );
     const cap = captureLog('info');
     const ctx = testContext(db, fixedClock(bj('2026-11-27T17:45')), cap.log);
-    await unknownReport.run(ctx, { name: '2026-11-27T17:45', at: bj('2026-11-27T17:45'), catchUp: false });
+    await unknownReport.run(ctx, new ScheduleSlot(bj('2026-11-27T17:45'), '2026-11-27T17:45', false));
     const warn = cap.lines.filter((l) => l.msg === 'send outcome unknown: check the group by hand');
     expect(warn).toHaveLength(1);
     expect(warn[0]).toMatchObject({ post: post.code, group: world.groups[0].topic });

@@ -254,8 +254,8 @@ async function viewFigures(main) {
     const f = new FormData(e.target);
     try {
       await api('/api/figures', { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ period: String(f.get('period')).trim(), cases: Number(f.get('cases')), lossesYuan: Number(f.get('lossesYuan')) }) });
-      msg.textContent = '已保存';
-      route();
+      await route();
+      status('已保存');
     } catch (err) {
       msg.textContent = err.message;
       msg.className = 'status error';
