@@ -1,17 +1,24 @@
 // `npm start`: wiring only. Builds the pieces, starts them, and stops them cleanly.
+import type { AppContext } from './app.ts';
+import { systemClock } from './clock.ts';
 import { ConfigError, loadConfig, readEnvFile } from './config.ts';
 import { openDatabase, type OpenDb } from './db/open.ts';
-import { SetupError } from './errors.ts';
+import { SetupError, UserError } from './errors.ts';
+import { botStatusProvider, startHttp } from './http/server.ts';
 import { createLogger } from './log.ts';
+import { startRuntime, type Runtime } from './runtime.ts';
+import { loadSources } from './sources/config.ts';
 import { createWechatBot } from './wechat/bot.ts';
 import { installFatalHandlers } from './wechat/fatal.ts';
 
 async function main(): Promise<void> {
   let config;
+  let sources;
   try {
     config = loadConfig(process.env, readEnvFile());
+    sources = loadSources(config.sourcesFile);
   } catch (err) {
-    if (err instanceof ConfigError) {
+    if (err instanceof ConfigError || err instanceof UserError || err instanceof SetupError) {
       process.stderr.write(`antifraud-relay: ${err.message}\n`);
       process.exit(78);
     }
@@ -19,7 +26,11 @@ async function main(): Promise<void> {
   }
   const log = createLogger({ level: config.logLevel });
   let db: OpenDb | undefined;
+  let runtime: Runtime | undefined;
+  let http: { close: () => Promise<void> } | undefined;
   const stop = async () => {
+    await http?.close().catch(() => undefined);
+    await runtime?.stop().catch((err) => log.warn({ err }, 'stopping the runtime failed'));
     // Not bot.stop(): on wechat4u it logs the account out and deletes the saved session.
     await db?.shutdown();
   };
@@ -43,11 +54,22 @@ async function main(): Promise<void> {
     throw err;
   }
   log.info({ database: db.embedded ? `embedded (${config.dataDir}/postgres)` : 'DATABASE_URL' }, 'database ready');
+  const ctx: AppContext = { db, clock: systemClock, log, config, ledgerSecret: db.ledgerSecret };
 
-  const bot = createWechatBot({ name: config.botName, puppet: config.puppet, dataDir: config.dataDir, log });
+  const wechat = createWechatBot({ name: config.botName, puppet: config.puppet, dataDir: config.dataDir, log });
   installFatalHandlers(log, stop);
+  if (config.httpPort > 0) {
+    try {
+      http = await startHttp(ctx, { host: config.httpHost, port: config.httpPort, accounts: botStatusProvider(config.botName, wechat) });
+    } catch (err) {
+      if (!(err instanceof SetupError)) throw err;
+      log.fatal(err.message);
+      await stop();
+      process.exit(69);
+    }
+  }
   try {
-    await bot.start();
+    runtime = await startRuntime(ctx, [{ name: config.botName, puppet: config.puppet, wechat }], { sources });
   } catch (err) {
     log.error(
       { err: { message: (err as Error).message } },

@@ -1,6 +1,5 @@
-// Generates the annual reports (see bot/reports/periods.ts for the slot and window). Stable id: report-annual.
+// Generates the annual reports (slots and windows: bot/reports/periods.ts). Stable id: report-annual.
 import { reportJob } from '../bot/reports/jobs.ts';
 
 const job = reportJob('annual');
-export const { id, cron, timezone, run, catchUp } = job;
 export default job;

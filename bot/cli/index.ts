@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { registerBureau } from './bureau.ts';
 import { registerDb } from './db.ts';
+import { registerDemo } from './demo.ts';
 import { registerLedger } from './ledger.ts';
 import { registerOrg } from './org.ts';
 import { registerRelay } from './relay.ts';
@@ -21,6 +22,7 @@ Examples:
     );
   registerOrg(program);
   registerDb(program);
+  registerDemo(program);
   registerRelay(program);
   registerLedger(program);
   registerBureau(program);

@@ -49,6 +49,7 @@ const coverageOpts = z.object({
   below: z.coerce.number({ message: '--below must be a percentage such as 100' }).min(0, { message: '--below must be between 0 and 100' }).max(100, { message: '--below must be between 0 and 100' }).optional(),
   county: z.coerce.number({ message: '--county must be a unit id (see `antifraud org list`)' }).int().positive().optional(),
   school: z.coerce.number({ message: '--school must be a unit id (see `antifraud org list`)' }).int().positive().optional(),
+  limit: z.coerce.number({ message: '--limit must be a number of rows such as 200' }).int({ message: '--limit must be a whole number' }).positive({ message: '--limit must be 1 or more' }).optional(),
   json: z.boolean().optional(),
 });
 
@@ -75,6 +76,7 @@ export function registerLedger(program: Command): void {
     .option('--below <pct>', 'only rows below this coverage, e.g. 100 for "not yet everyone"')
     .option('--county <id>', 'only this county (unit id)')
     .option('--school <id>', 'only this school or unit (unit id)')
+    .option('--limit <n>', 'at most this many rows (worst first); the total still covers everything')
     .option('--json', 'machine-readable output')
     .description('read confirmations of one post: members at delivery, confirmed, coverage, by county, unit or group')
     .action(async (code: string, raw: Record<string, unknown>) => {
@@ -82,7 +84,7 @@ export function registerLedger(program: Command): void {
         const parsed = coverageOpts.safeParse(raw);
         if (!parsed.success) throw new UserError('ledger.bad_option', {}, parsed.error.issues.map((i) => i.message).join('; '));
         const o = parsed.data;
-        const c = await coverageByPost(db.pool, { postCode: code, by: o.by, scope: { countyId: o.county, schoolId: o.school }, belowPct: o.below });
+        const c = await coverageByPost(db.pool, { postCode: code, by: o.by, scope: { countyId: o.county, schoolId: o.school }, belowPct: o.below, limit: o.limit });
         out(o.json ? JSON.stringify(c, null, 2) : formatCoverage(c, config.timeZone));
       });
     });

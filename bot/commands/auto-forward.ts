@@ -27,6 +27,7 @@ export const autoForwardCommand = defineCommand({
       await tx.chatGroup.update({ where: { id: reg.group.id }, data: { autoForward: on } });
       await audit(tx, { actor: deps.sender.name, action: on ? 'group.auto_forward_on' : 'group.auto_forward_off', groupId: reg.group.id, orgUnitId: reg.group.orgUnitId, at: deps.now });
     });
+    if (on) await deps.groupActivated(reg.group.id);
     return t(on ? 'registry.auto_on' : 'registry.auto_off');
   },
 });

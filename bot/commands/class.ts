@@ -43,6 +43,7 @@ export const classCommand = defineCommand({
         });
         await audit(tx, { actor: deps.sender.name, action: 'group.reregistered', groupId: reg.group.id, orgUnitId: school.id, at: deps.now, detail: { topic: msg!.topic } });
       });
+      await deps.groupActivated(reg.group.id);
       return t('registry.resumed_after_rejoin', { what: describeGroup(reg.group) });
     }
     const memberCount = await account.chat.roomMembers(msg!.roomId).then((m) => m.length, () => 0);

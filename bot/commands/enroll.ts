@@ -68,9 +68,10 @@ export const enrollCommand = defineCommand({
         });
         await audit(tx, { actor: deps.sender.name, action: 'group.reregistered', groupId: reg.group.id, orgUnitId: unit.id, at: deps.now, detail: { topic: msg!.topic } });
       });
+      await deps.groupActivated(reg.group.id);
       return t('registry.enroll_restored', { unit: unit.name });
     }
-    await prisma.$transaction(async (tx) => {
+    const created = await prisma.$transaction(async (tx) => {
       const g = await tx.chatGroup.create({
         data: {
           kind: 'work', orgUnitId: unit.id, botAccountId: deps.account.id, topic: msg!.topic, roomId: msg!.roomId,
@@ -80,7 +81,9 @@ export const enrollCommand = defineCommand({
       await tx.chatGroup.update({ where: { id: g.id }, data: { ownerKey: ownerKeyOf(ctx, g.id, deps.sender.name) } });
       await tx.orgUnit.update({ where: { id: unit.id }, data: { contactName: deps.sender.name } });
       await audit(tx, { actor: deps.sender.name, action: 'group.registered', groupId: g.id, orgUnitId: unit.id, at: deps.now, detail: { kind: 'work', topic: msg!.topic } });
+      return g;
     });
+    await deps.groupActivated(created.id);
     return t('registry.enroll_ok', { unit: unit.name, name: deps.sender.name });
   },
 });

@@ -50,6 +50,7 @@ export const resumeCommand = defineCommand({
         });
         await audit(tx, { actor: deps.sender.name, action: 'group.rejoin_confirmed', groupId: g.id, orgUnitId: g.orgUnitId, at: deps.now, detail: { topic: msg.topic } });
       });
+      await deps.groupActivated(g.id);
       return t('registry.resumed_after_rejoin', { what: describeGroup(g) });
     }
     if (g.status !== 'paused') return t('registry.already');
@@ -57,6 +58,7 @@ export const resumeCommand = defineCommand({
       await tx.chatGroup.update({ where: { id: g.id }, data: { status: 'active' } });
       await audit(tx, { actor: deps.sender.name, action: 'group.resumed', groupId: g.id, orgUnitId: g.orgUnitId, at: deps.now });
     });
+    await deps.groupActivated(g.id);
     return t('registry.resumed');
   },
 });

@@ -10,9 +10,12 @@ import { enrollCommand } from './enroll.ts';
 import { helpCommand } from './help.ts';
 import { pauseCommand, resumeCommand } from './pause-resume.ts';
 import { publishCommand } from './publish.ts';
+import { remindersToggleCommand } from './reminders-toggle.ts';
 import { sourceGroupCommand } from './source-group.ts';
+import { statsCommand } from './stats.ts';
 import { statusCommand } from './status.ts';
 import type { Command, CommandDeps, SourceServices } from './types.ts';
+import { unconfirmedCommand } from './unconfirmed.ts';
 import { unregisterCommand } from './unregister.ts';
 
 /** Every chat command, in #帮助 order. Other areas add their command here, one line each. */
@@ -26,6 +29,9 @@ export const COMMANDS: Command[] = [
   statusCommand,
   sourceGroupCommand,
   publishCommand,
+  statsCommand,
+  unconfirmedCommand,
+  remindersToggleCommand,
   helpCommand(() => COMMANDS),
 ];
 
@@ -78,10 +84,22 @@ export async function runCommand(table: Command[], parsed: ParsedCommand, deps: 
  */
 export function createCommandHandler(
   ctx: AppContext,
-  opts: { table?: Command[]; sources?: SourceServices } = {},
+  opts: {
+    table?: Command[];
+    sources?: SourceServices;
+    /** Called after a group becomes able to receive posts (e.g. the relay's planLateGroup). */
+    onGroupActivated?: (groupId: number) => Promise<unknown> | unknown;
+  } = {},
 ): InboundHandler {
   const table = opts.table ?? COMMANDS;
   const sources = opts.sources;
+  const groupActivated = async (groupId: number) => {
+    try {
+      await opts.onGroupActivated?.(groupId);
+    } catch (err) {
+      ctx.log.child({ name: 'commands' }).error({ err, group: groupId }, 'onGroupActivated hook failed; the registration itself is saved');
+    }
+  };
   const log = ctx.log.child({ name: 'commands' });
   async function prepare(text: string): Promise<ParsedCommand | string | undefined> {
     const parsed = parseCommand(text);
@@ -101,7 +119,7 @@ export function createCommandHandler(
         log.debug({ command: parsed.name, room: msg.roomId }, 'group command');
         const registration = await groupForRoom(ctx.db.prisma, account.id, msg.roomId, msg.topic);
         reply = await runCommand(table, parsed, {
-          ctx, account, where: 'group', sender: { id: msg.senderId, name: msg.senderName }, group: msg, registration, now: ctx.clock.now(), sources,
+          ctx, account, where: 'group', sender: { id: msg.senderId, name: msg.senderName }, group: msg, registration, now: ctx.clock.now(), sources, groupActivated,
         });
       }
       if (reply) await account.chat.sayToRoom(msg.roomId, { type: 'text', text: reply });
@@ -115,7 +133,7 @@ export function createCommandHandler(
         typeof parsed === 'string'
           ? parsed
           : await runCommand(table, parsed, {
-              ctx, account, where: 'private', sender: { id: msg.senderId, name: msg.senderName }, private: msg, now: ctx.clock.now(), sources,
+              ctx, account, where: 'private', sender: { id: msg.senderId, name: msg.senderName }, private: msg, now: ctx.clock.now(), sources, groupActivated,
             });
       if (reply) await account.chat.sayToContact(msg.senderId, { type: 'text', text: reply });
       return true;

@@ -29,6 +29,8 @@ export interface CommandDeps {
   now: Date;
   /** Present when main.ts wired the sources (createCommandHandler's options). */
   sources?: SourceServices;
+  /** Tells the relay that a group can now receive posts (registered, opted in, resumed). Never throws. */
+  groupActivated: (groupId: number) => Promise<void>;
 }
 
 /** A chat command: `#name args…`. Arguments are the whitespace-separated words after the name. */

@@ -17,7 +17,11 @@ export const page = {
 
 export const id = (name: string) => z.coerce.number({ message: `${name} must be a unit id (a whole number)` }).int({ message: `${name} must be a unit id (a whole number)` }).min(1, { message: `${name} must be a unit id (a whole number)` }).max(2_147_483_647, { message: `${name} is not a known id` });
 
-export const postCode = z.string().regex(/^[A-Za-z]\d{1,9}$/, { message: 'a post code looks like F123' }).transform((s) => s.toUpperCase());
+/** A post's short code; full-width forms (Ｆ１２３) are read as typed. */
+export const postCode = z.preprocess(
+  (v) => (typeof v === 'string' ? v.normalize('NFKC').trim() : v),
+  z.string().regex(/^[A-Za-z]\d{1,9}$/, { message: 'a post code looks like F123' }).transform((s) => s.toUpperCase()),
+);
 
 /** A date (YYYY-MM-DD, midnight in the time zone) or an ISO date-time with an offset. */
 export function dateParam(name: string, tz: string) {

@@ -6,6 +6,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { Clock } from '../clock.ts';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/client.ts';
+import { SetupError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { errorHandler, notFound, unauthorized } from './errors.ts';
 import { registerPostRoutes } from './routes/posts.ts';
@@ -22,7 +23,7 @@ declare module 'fastify' {
 /** Live login state of the accounts this process drives (overrides the bot_account row). */
 export interface LiveAccountStatus {
   name: string;
-  loginState: 'logged_out' | 'waiting_scan' | 'logged_in' | 'error';
+  loginState: 'starting' | 'logged_out' | 'waiting_scan' | 'logged_in' | 'error';
   qrUrl?: string | null;
   loginName?: string | null;
 }
@@ -86,13 +87,34 @@ export function buildServer(deps: ApiDeps): FastifyInstance {
   return app;
 }
 
-/** Starts the dashboard and API; `main.ts` calls it when config.httpPort > 0. */
+/** Live status of one bot made by bot/wechat/bot.ts createWechatBot, for /api/accounts. */
+export function botStatusProvider(name: string, bot: { status(): { state: LiveAccountStatus['loginState']; qrcode?: string; user?: string } }): AccountsStatusProvider {
+  return () => {
+    const s = bot.status();
+    return [{ name, loginState: s.state, qrUrl: s.qrcode ?? null, loginName: s.user ?? null }];
+  };
+}
+
+/**
+ * Starts the dashboard and API; `main.ts` calls it when config.httpPort > 0. A port in use or a
+ * host that cannot be bound is a SetupError that says what to change.
+ */
 export async function startHttp(
   ctx: Pick<ApiDeps, 'db' | 'clock' | 'log'> & { config: Pick<Config, 'timeZone'> },
   opts: { host: string; port: number; accounts?: AccountsStatusProvider },
 ): Promise<{ close: () => Promise<void>; address: string }> {
   const app = buildServer({ db: ctx.db, clock: ctx.clock, log: ctx.log, config: ctx.config, accounts: opts.accounts });
-  const address = await app.listen({ host: opts.host, port: opts.port });
+  let address: string;
+  try {
+    address = await app.listen({ host: opts.host, port: opts.port });
+  } catch (err) {
+    await app.close().catch(() => undefined);
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') throw new SetupError(`HTTP_PORT ${opts.port} is already in use on ${opts.host} — stop the other process or set HTTP_PORT to a free port (0 turns the dashboard off)`, { cause: err });
+    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') throw new SetupError(`HTTP_HOST ${opts.host} is not an address of this machine — use 127.0.0.1 (local only) or 0.0.0.0 (all interfaces)`, { cause: err });
+    if (code === 'EACCES') throw new SetupError(`HTTP_PORT ${opts.port} needs privileges — use a port above 1023, e.g. 8080`, { cause: err });
+    throw err;
+  }
   ctx.log.child({ name: 'http' }).info({ address }, 'dashboard and API listening');
   return { close: () => app.close(), address };
 }

@@ -3,9 +3,11 @@
 // like channel posts. An attestation's confirm_words confirm it, and only it.
 import fs from 'node:fs';
 import path from 'node:path';
-import type pg from 'pg';
 import { parse } from 'yaml';
 import { z } from 'zod';
+import type { AppContext } from '../app.ts';
+import type { Post } from '../db/client.ts';
+import { capturePost, ensureSource, type CapturedItem } from '../sources/capture.ts';
 
 export const CAMPAIGN_DIR = path.resolve(import.meta.dirname, '../../content/campaign');
 
@@ -45,23 +47,35 @@ export function loadCampaignItems(dir = CAMPAIGN_DIR): CampaignItem[] {
 }
 
 /**
- * Creates the post for an item once (per `period` for semester items, e.g. "2026-autumn") and
- * returns its id and short code; calling it again returns the same post.
+ * The item as a captured item for the sources' capture (bot/sources/capture.ts): semester items
+ * get one post per `period` (e.g. "2026-autumn"); the full body is the post's text.
  */
-export async function upsertCampaignPost(pool: pg.Pool, item: CampaignItem, opts: { period?: string; at?: Date } = {}): Promise<{ id: number; code: string; created: boolean }> {
-  if (item.schedule === 'semester' && !opts.period) throw new Error(`${item.key} is sent every semester: give the period (e.g. 2026-autumn)`);
-  const canonical = `content:${item.key}${item.schedule === 'semester' ? `:${opts.period}` : ''}`;
-  const src = await pool.query<{ id: number }>(
-    `INSERT INTO source (kind, scope, name, key) VALUES ('content', 'local', '宣传资料', 'content:campaign')
-     ON CONFLICT (key) DO UPDATE SET name = source.name RETURNING id`,
-  );
-  const ins = await pool.query<{ id: number; code: string }>(
-    `INSERT INTO post (source_id, kind, title, summary, canonical_key, audience, confirm_words, captured_at, created_by)
-     VALUES ($1, $2::"PostKind", $3, $4, $5, $6::"Audience", $7, $8, 'content')
-     ON CONFLICT (canonical_key) DO NOTHING RETURNING id, code`,
-    [src.rows[0].id, item.kind, item.title, item.body.trimEnd(), canonical, item.audience, item.confirm_words, opts.at ?? new Date()],
-  );
-  if (ins.rows[0]) return { ...ins.rows[0], created: true };
-  const { rows } = await pool.query<{ id: number; code: string }>('SELECT id, code FROM post WHERE canonical_key = $1', [canonical]);
-  return { ...rows[0], created: false };
+export function toCapturedItem(item: CampaignItem, period?: string): CapturedItem {
+  if (item.schedule === 'semester' && !period) throw new Error(`${item.key} is sent every semester: give the period (e.g. 2026-autumn)`);
+  const id = item.schedule === 'semester' ? `${item.key}.${period}` : item.key;
+  return {
+    kind: item.kind,
+    title: item.title,
+    summary: item.body.trimEnd(),
+    audience: item.audience,
+    confirmWords: item.confirm_words,
+    externalId: id,
+    canonicalKey: `content:${id}`,
+    createdBy: 'content/campaign',
+  };
+}
+
+/**
+ * Captures the item as a post once (per period for semester items) through the same capture as
+ * channel posts; `onPostCaptured` (delivery planning) runs only when the post is new.
+ */
+export async function captureCampaignItem(
+  ctx: AppContext,
+  item: CampaignItem,
+  opts: { period?: string; onPostCaptured?: (post: Post) => Promise<void> | void } = {},
+): Promise<{ post: Post; created: boolean }> {
+  const source = await ensureSource(ctx.db.prisma, { kind: 'content', scope: 'local', name: '宣传资料 content/campaign', key: 'content:campaign' });
+  const r = await capturePost(ctx.db.prisma, source, toCapturedItem(item, opts.period), ctx.clock.now());
+  if (r.created) await opts.onPostCaptured?.(r.post);
+  return r;
 }

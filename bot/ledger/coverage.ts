@@ -61,35 +61,56 @@ export interface PostCoverage {
 /** The county label for units that belong to no county (the city bureau itself). */
 export const CITY_LEVEL = '市本级';
 
-const BASE = `
-  SELECT d.group_id, g.topic, g.kind::text AS kind, g.org_unit_id, ou.name AS unit_name, ou.county_id,
-         coalesce(d.members_at_send, g.member_count) AS members,
-         least(d.confirmed, coalesce(d.members_at_send, g.member_count)) AS confirmed,
-         d.first_confirm_at, d.last_confirm_at
-    FROM delivery d
-    JOIN chat_group g ON g.id = d.group_id
-    JOIN org_unit ou ON ou.id = g.org_unit_id
-   WHERE d.post_id = $1 AND d.status = 'sent'
+// Units in scope with their totals for the post, from coverage_unit (kept by triggers on delivery).
+const UNITS = `
+  SELECT cu.org_unit_id, ou.name AS unit_name, ou.county_id, cu.groups, cu.members, cu.confirmed,
+         cu.first_confirm_at, cu.last_confirm_at
+    FROM coverage_unit cu
+    JOIN org_unit ou ON ou.id = cu.org_unit_id
+   WHERE cu.post_id = $1 AND cu.groups > 0
      AND ($2::int IS NULL OR ou.county_id = $2)
-     AND ($3::int IS NULL OR g.org_unit_id = $3)`;
+     AND ($3::int IS NULL OR ou.id = $3)`;
 
-const AGG = `count(*)::int AS groups, coalesce(sum(members), 0)::bigint AS members,
+const AGG = `sum(groups)::int AS groups, coalesce(sum(members), 0)::bigint AS members,
   coalesce(sum(confirmed), 0)::bigint AS confirmed,
   round(100.0 * sum(confirmed) / nullif(sum(members), 0), 1)::float8 AS pct,
   min(first_confirm_at) AS first_at, max(last_confirm_at) AS last_at`;
 
-const BY_SQL: Record<CoverageBy, string> = {
-  group: `SELECT b.group_id AS id, b.topic AS name, c.name AS county, b.unit_name AS unit, b.kind, ${AGG}
-            FROM b LEFT JOIN org_unit c ON c.id = b.county_id
-           GROUP BY b.group_id, b.topic, c.name, b.unit_name, b.kind`,
-  school: `SELECT b.org_unit_id AS id, b.unit_name AS name, c.name AS county, NULL::text AS unit, NULL::text AS kind, ${AGG}
-             FROM b LEFT JOIN org_unit c ON c.id = b.county_id
-            GROUP BY b.org_unit_id, b.unit_name, c.name`,
-  county: `SELECT coalesce(b.county_id, 0) AS id, coalesce(c.name, '${CITY_LEVEL}') AS name, NULL::text AS county,
+const BY_SQL: Record<Exclude<CoverageBy, 'group'>, string> = {
+  school: `SELECT u.org_unit_id AS id, u.unit_name AS name, c.name AS county, NULL::text AS unit, NULL::text AS kind, ${AGG}
+             FROM u LEFT JOIN org_unit c ON c.id = u.county_id
+            GROUP BY u.org_unit_id, u.unit_name, c.name`,
+  county: `SELECT coalesce(u.county_id, 0) AS id, coalesce(c.name, '${CITY_LEVEL}') AS name, NULL::text AS county,
                   NULL::text AS unit, NULL::text AS kind, ${AGG}
-             FROM b LEFT JOIN org_unit c ON c.id = b.county_id
-            GROUP BY coalesce(b.county_id, 0), c.name`,
+             FROM u LEFT JOIN org_unit c ON c.id = u.county_id
+            GROUP BY coalesce(u.county_id, 0), c.name`,
 };
+
+// One row per delivered group, straight from the delivery counters: the worst `limit` are chosen
+// on delivery alone (no joins), and only those rows are joined to their names.
+const GROUPS = `
+  WITH d AS (
+    SELECT d.group_id, coalesce(d.members_at_send, 0) AS members,
+           least(d.confirmed, coalesce(d.members_at_send, 0)) AS confirmed,
+           round(100.0 * least(d.confirmed, d.members_at_send) / nullif(d.members_at_send, 0), 1)::float8 AS pct,
+           d.first_confirm_at, d.last_confirm_at
+      FROM delivery d
+     WHERE d.post_id = $1 AND d.status = 'sent'
+       AND (($2::int IS NULL AND $3::int IS NULL) OR d.group_id IN (
+             SELECT g.id FROM chat_group g JOIN org_unit ou ON ou.id = g.org_unit_id
+              WHERE ($2::int IS NULL OR ou.county_id = $2) AND ($3::int IS NULL OR ou.id = $3)))
+  ),
+  top AS (
+    SELECT * FROM d WHERE $4::float8 IS NULL OR coalesce(pct, 0) < $4
+     ORDER BY pct ASC NULLS FIRST, group_id LIMIT $5
+  )
+  SELECT top.group_id AS id, g.topic AS name, c.name AS county, ou.name AS unit, g.kind::text AS kind,
+         1 AS groups, top.members::bigint AS members, top.confirmed::bigint AS confirmed, top.pct,
+         top.first_confirm_at AS first_at, top.last_confirm_at AS last_at
+    FROM top
+    JOIN chat_group g ON g.id = top.group_id
+    JOIN org_unit ou ON ou.id = g.org_unit_id
+    LEFT JOIN org_unit c ON c.id = ou.county_id`;
 
 interface AggRow {
   id: number;
@@ -137,32 +158,35 @@ export async function findPost(pool: pg.Pool, postCode: string): Promise<PostRef
 
 /**
  * Coverage of one post, rolled up by county, unit ("school": the group's org unit) or group, within
- * `scope`, optionally only the rows below `belowPct` (e.g. 100 for "not yet everyone").
+ * `scope`, optionally only the rows below `belowPct` (e.g. 100 for "not yet everyone"), worst
+ * first, at most `limit` rows (default: all). The total covers the whole scope.
  */
 export async function coverageByPost(
   pool: pg.Pool,
-  q: { postCode: string; by: CoverageBy; scope?: CoverageScope; belowPct?: number },
+  q: { postCode: string; by: CoverageBy; scope?: CoverageScope; belowPct?: number; limit?: number },
 ): Promise<PostCoverage> {
   const post = await findPost(pool, q.postCode);
   const scope = q.scope ?? {};
-  const params = [post.id, scope.countyId ?? null, scope.schoolId ?? null, q.belowPct ?? null];
-  const { rows } = await pool.query<AggRow>(
-    `WITH b AS (${BASE}),
-     r AS (${BY_SQL[q.by]}),
-     t AS (SELECT 0 AS id, '' AS name, NULL::text AS county, NULL::text AS unit, NULL::text AS kind, ${AGG} FROM b)
-     SELECT *, 0 AS ord FROM r WHERE $4::float8 IS NULL OR coalesce(pct, 0) < $4
-     UNION ALL SELECT *, 1 AS ord FROM t
-     ORDER BY ord, pct ASC NULLS FIRST, name`,
-    params,
-  );
-  const totalRow = rows.pop()!;
-  const total = toRow(totalRow);
+  const params = [post.id, scope.countyId ?? null, scope.schoolId ?? null, q.belowPct ?? null, q.limit ?? null];
+  const rowsSql = q.by === 'group' ? GROUPS : `WITH u AS (${UNITS}) ${BY_SQL[q.by]}`;
+  const [rows, totals] = await Promise.all([
+    pool.query<AggRow>(
+      `SELECT * FROM (${rowsSql}) r WHERE $4::float8 IS NULL OR coalesce(pct, 0) < $4
+        ORDER BY pct ASC NULLS FIRST, name LIMIT $5`,
+      params,
+    ),
+    pool.query<AggRow>(
+      `WITH u AS (${UNITS}) SELECT 0 AS id, '' AS name, NULL::text AS county, NULL::text AS unit, NULL::text AS kind, ${AGG} FROM u`,
+      params.slice(0, 3),
+    ),
+  ]);
+  const total = toRow(totals.rows[0]);
   return {
     post,
     by: q.by,
     scope,
-    rows: rows.map(toRow),
-    total: { groups: total.groups, members: total.members, confirmed: total.confirmed, pct: total.pct, firstAt: total.firstAt, lastAt: total.lastAt },
+    rows: rows.rows.map(toRow),
+    total: { groups: total.groups ?? 0, members: total.members, confirmed: total.confirmed, pct: total.pct, firstAt: total.firstAt, lastAt: total.lastAt },
     belowPct: q.belowPct,
   };
 }
@@ -183,22 +207,23 @@ export async function postsOverview(
 ): Promise<PostOverview[]> {
   const scope = q.scope ?? {};
   const { rows } = await pool.query(
-    `SELECT p.code, p.title, p.kind::text AS kind, p.captured_at,
-            count(*) FILTER (WHERE d.status = 'sent')::int AS groups,
-            count(*) FILTER (WHERE d.status IN ('pending', 'sending'))::int AS pending_groups,
-            coalesce(sum(coalesce(d.members_at_send, g.member_count)) FILTER (WHERE d.status = 'sent'), 0)::bigint AS members,
-            coalesce(sum(least(d.confirmed, coalesce(d.members_at_send, g.member_count))) FILTER (WHERE d.status = 'sent'), 0)::bigint AS confirmed,
-            min(d.first_confirm_at) AS first_at, max(d.last_confirm_at) AS last_at
-       FROM post p
-       LEFT JOIN delivery d ON d.post_id = p.id
-       LEFT JOIN chat_group g ON g.id = d.group_id
-       LEFT JOIN org_unit ou ON ou.id = g.org_unit_id
-      WHERE ($1::timestamptz IS NULL OR p.captured_at >= $1)
-        AND ($2::int IS NULL OR ou.county_id = $2)
-        AND ($3::int IS NULL OR g.org_unit_id = $3)
-      GROUP BY p.id
-      ORDER BY p.captured_at DESC, p.id DESC
-      LIMIT $4`,
+    `WITH p AS (
+       SELECT id, code, title, kind::text AS kind, captured_at FROM post
+        WHERE $1::timestamptz IS NULL OR captured_at >= $1
+        ORDER BY captured_at DESC, id DESC LIMIT $4
+     )
+     SELECT p.code, p.title, p.kind, p.captured_at, t.groups, t.members, t.confirmed, t.first_at, t.last_at,
+            (SELECT count(*)::int FROM delivery d JOIN chat_group g ON g.id = d.group_id JOIN org_unit ou ON ou.id = g.org_unit_id
+              WHERE d.post_id = p.id AND d.status IN ('pending', 'sending')
+                AND ($2::int IS NULL OR ou.county_id = $2) AND ($3::int IS NULL OR ou.id = $3)) AS pending_groups
+       FROM p
+       LEFT JOIN LATERAL (
+         SELECT coalesce(sum(cu.groups), 0)::int AS groups, coalesce(sum(cu.members), 0)::bigint AS members,
+                coalesce(sum(cu.confirmed), 0)::bigint AS confirmed, min(cu.first_confirm_at) AS first_at, max(cu.last_confirm_at) AS last_at
+           FROM coverage_unit cu JOIN org_unit ou ON ou.id = cu.org_unit_id
+          WHERE cu.post_id = p.id AND ($2::int IS NULL OR ou.county_id = $2) AND ($3::int IS NULL OR ou.id = $3)
+       ) t ON true
+      ORDER BY p.captured_at DESC, p.id DESC`,
     [q.since ?? null, scope.countyId ?? null, scope.schoolId ?? null, q.limit ?? 500],
   );
   return rows.map((r) => {

@@ -1,8 +1,9 @@
 // Finding the registered group a command was sent in, and checking that the sender owns it
 // (the homeroom teacher or unit contact who registered it), by member key, never by stored name.
 import type pg from 'pg';
+import { requireManager, requireRegistered } from '../commands/manage.ts';
+import type { CommandDeps } from '../commands/types.ts';
 import { UserError } from '../errors.ts';
-import { memberKey } from './member-key.ts';
 
 export interface LedgerGroup {
   id: number;
@@ -30,11 +31,15 @@ export async function groupForRoom(pool: pg.Pool, accountId: number, roomId: str
   return rows[0];
 }
 
-/** The group the command was sent in, if the sender owns it; UserError otherwise. */
-export async function ownedGroup(pool: pg.Pool, secret: string, accountId: number, roomId: string, senderName: string): Promise<LedgerGroup> {
-  const g = await groupForRoom(pool, accountId, roomId);
-  if (!g) throw new UserError('ledger.not_registered');
-  if (memberKey(secret, g.id, senderName) !== g.ownerKey) throw new UserError('ledger.not_owner');
+/**
+ * The group a command was sent in, when the sender manages it (its owner, or its unit's contact
+ * who is in the unit's work group — bot/registry/groups.ts isManager); UserError otherwise.
+ */
+export async function managedGroup(deps: CommandDeps): Promise<LedgerGroup> {
+  const reg = requireRegistered(deps);
+  await requireManager(deps, reg);
+  const g = await groupForRoom(deps.ctx.db.pool, deps.account.id, deps.group!.roomId);
+  if (!g) throw new UserError('registry.not_registered');
   return g;
 }
 

@@ -56,3 +56,11 @@ export function loadLedgerSettings(env: NodeJS.ProcessEnv = process.env): Ledger
     remindMaxRounds: r.data.REMIND_MAX_ROUNDS,
   };
 }
+
+let current: LedgerSettings | undefined;
+
+/** The settings of this process, parsed once from the environment on first use. */
+export function ledgerSettings(): LedgerSettings {
+  current ??= loadLedgerSettings();
+  return current;
+}

@@ -182,6 +182,12 @@ export async function rematchRooms(ctx: AppContext, account: Account, rooms: Roo
   const wanted = new Map<string, number>();
   for (const g of groups) wanted.set(g.topic, (wanted.get(g.topic) ?? 0) + 1);
   const result: RematchResult = { matched: 0, ambiguous: [] };
+  if (rooms.length === 0 && groups.length > 0) {
+    // A logged-in account in no room at all means the contact list has not loaded: keep the
+    // records as they are rather than marking every group ambiguous.
+    ctx.log.child({ name: 'registry' }).warn({ groups: groups.length }, 'no rooms known after login; groups are re-matched at the next login');
+    return result;
+  }
   for (const g of groups) {
     const candidates = byTopic.get(g.topic) ?? [];
     let reason: string | undefined;

@@ -38,6 +38,11 @@ export interface ScheduledJob {
    * any slot); a function is the job's own catch-up, run once on start.
    */
   catchUp?: { days: number; maxSlots?: number } | ((ctx: AppContext) => Promise<void>);
+  /**
+   * Runs in every process instead of one: for jobs that act through this process's own WeChat
+   * accounts (e.g. reminders) and claim their own finer slots (per account) inside `run`.
+   */
+  perProcess?: boolean;
   run: (ctx: AppContext, slot: ScheduleSlot) => Promise<void>;
 }
 
@@ -131,7 +136,7 @@ export function startSchedules(ctx: AppContext, jobs: ScheduledJob[], opts: { by
     const slot = new ScheduleSlot(at, localMinute(at, tz), catchUp);
     const log = ctx.log.child({ name: 'job', job: job.id, slot: slot.name });
     try {
-      if (!(await claimSlot(ctx.db.pool, job.id, slot.name, by))) {
+      if (!job.perProcess && !(await claimSlot(ctx.db.pool, job.id, slot.name, by))) {
         log.debug('slot already fired by another process');
         return;
       }

@@ -1,6 +1,6 @@
 // CSV and XLSX exports of reports and of a post's coverage: Chinese headers, one row per unit,
 // a totals row, and no names of people (unit names and group topics only).
-import ExcelJS from 'exceljs';
+import type ExcelJS from 'exceljs';
 import type { ReportData } from './build.ts';
 import type { CoverageBy, CoverageRow, CoverageTotals } from './queries.ts';
 
@@ -42,10 +42,17 @@ function addSheet(wb: ExcelJS.Workbook, name: string, header: string[], body: (s
   return ws;
 }
 
+/** exceljs, loaded on first use: it takes a second to import, and most CLI commands never need it. */
+async function newWorkbook(): Promise<ExcelJS.Workbook> {
+  const { default: Excel } = await import('exceljs');
+  const wb = new Excel.Workbook();
+  wb.creator = 'antifraud-relay';
+  return wb;
+}
+
 /** XLSX of a post's coverage. */
 export async function coverageXlsx(title: string, by: CoverageBy, rows: CoverageRow[], totals: CoverageTotals): Promise<Buffer> {
-  const wb = new ExcelJS.Workbook();
-  wb.creator = 'antifraud-relay';
+  const wb = await newWorkbook();
   const { header, body } = coverageTable(by, rows, totals);
   addSheet(wb, '覆盖率', header, body);
   wb.getWorksheet('覆盖率')!.headerFooter.oddHeader = title;
@@ -83,8 +90,7 @@ export function reportCsv(r: ReportData): string {
 
 /** XLSX of a report: 汇总, 分单位, 未达标群, 来源, 案件损失 sheets. */
 export async function reportXlsx(r: ReportData): Promise<Buffer> {
-  const wb = new ExcelJS.Workbook();
-  wb.creator = 'antifraud-relay';
+  const wb = await newWorkbook();
   addSheet(wb, '汇总', ['项目', '数值'], reportSummary(r));
   const { header, body } = coverageTable(r.by, r.units, r.coverage);
   addSheet(wb, '分单位', header, body);

@@ -1,34 +1,38 @@
-// The report schedules as jobs: `run` generates the period a slot stands for, `catchUp` the
-// periods whose slot passed while no process ran. schedules/report-*.ts export these.
+// The report schedules as run-coordinator jobs (schedules/report-*.ts export these). A slot
+// generates its period; the start-up catch-up slot generates every period whose slot passed while
+// no process ran (bot/reports/generate.ts catchUpReports: since the last stored city report, at
+// most 12, only the latest on a first start).
 import type { AppContext } from '../app.ts';
+import type { ScheduledJob, ScheduleSlot } from '../relay/run-coordinator.ts';
 import { catchUpReports, generatePeriod } from './generate.ts';
 import { periodOfSlot, REPORT_CRON, type ReportKind } from './periods.ts';
 
-export interface ReportJob {
-  id: string;
-  cron: string;
-  timezone: string;
-  run: (ctx: Pick<AppContext, 'db' | 'clock' | 'log' | 'config'>, slot: string | Date) => Promise<void>;
-  catchUp: (ctx: Pick<AppContext, 'db' | 'clock' | 'log' | 'config'>) => Promise<void>;
-}
+const DESCRIPTION: Record<ReportKind, string> = {
+  monthly: 'monthly coverage reports per county bureau and city-direct school, and the city roll-up (due the 25th)',
+  half_year: 'half-year coverage reports (due 20 June)',
+  annual: 'annual coverage reports (due 20 December)',
+};
 
 /** The job of one report kind (ids never change: report-monthly, report-half-year, report-annual). */
-export function reportJob(kind: ReportKind): ReportJob {
+export function reportJob(kind: ReportKind): ScheduledJob {
   const id = `report-${kind.replace('_', '-')}`;
   return {
     id,
     cron: REPORT_CRON[kind],
-    timezone: 'Asia/Shanghai',
-    async run(ctx, slot) {
+    description: DESCRIPTION[kind],
+    // Any slot within the last 400 days triggers one catch-up run, which fills every gap.
+    catchUp: { days: 400, maxSlots: 1 },
+    async run(ctx: AppContext, slot: ScheduleSlot) {
       const log = ctx.log.child({ name: 'reports', job: id });
-      const period = periodOfSlot(kind, new Date(slot), ctx.config.timeZone);
-      const stored = await generatePeriod({ db: ctx.db, clock: ctx.clock, log, timeZone: ctx.config.timeZone }, kind, period.period);
+      const deps = { db: ctx.db, clock: ctx.clock, log, timeZone: ctx.config.timeZone };
+      if (slot.catchUp) {
+        const periods = await catchUpReports(deps, kind);
+        log.info({ periods }, periods.length ? 'missed report slots generated' : 'no report slot was missed');
+        return;
+      }
+      const period = periodOfSlot(kind, slot.at, ctx.config.timeZone);
+      const stored = await generatePeriod(deps, kind, period.period);
       log.info({ period: period.period, reports: stored.length, created: stored.filter((r) => r.created).length }, 'reports ready');
-    },
-    async catchUp(ctx) {
-      const log = ctx.log.child({ name: 'reports', job: id });
-      const periods = await catchUpReports({ db: ctx.db, clock: ctx.clock, log, timeZone: ctx.config.timeZone }, kind);
-      if (periods.length) log.info({ periods }, 'missed report slots generated');
     },
   };
 }

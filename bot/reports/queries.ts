@@ -1,7 +1,9 @@
-// Roll-up SQL for the bureau side, over the ledger's delivery counters (members_at_send,
-// confirmed) of sent deliveries, grouped through chat_group.org_unit_id → org_unit.county_id.
-// Coverage of a set of deliveries = sum(confirmed) / sum(members_at_send), as in the ledger.
+// Roll-up SQL for the bureau side. One post's coverage comes from the ledger's own
+// bot/ledger/coverage.ts; what the ledger has no query for (many posts at once, a report window,
+// posts per source) is here, counted exactly as the ledger counts: over sent deliveries,
+// members = coalesce(members_at_send, member_count), confirmed capped at members per delivery.
 import type pg from 'pg';
+import { coverageByPost } from '../ledger/coverage.ts';
 
 /** Which part of the city a query may see. Empty = the whole city. */
 export interface UnitScope {
@@ -12,12 +14,12 @@ export interface UnitScope {
 export type CoverageBy = 'county' | 'school' | 'group';
 
 export interface CoverageRow {
+  /** County, unit or group id; null for the city level (units under no county). */
   id: number | null;
   name: string;
   /** For by=group: the class and the unit the group belongs to. */
   className?: string | null;
   unitName?: string;
-  countyId?: number | null;
   groups: number;
   members: number;
   confirmed: number;
@@ -33,11 +35,15 @@ export interface CoverageTotals {
   pct: number | null;
 }
 
-/** Percentage with one decimal, capped at 100 (late joiners can confirm too). */
+/** Percentage with one decimal. */
 export function pct(confirmed: number, members: number): number | null {
   if (!members) return null;
-  return Math.min(100, Math.round((confirmed / members) * 1000) / 10);
+  return Math.round((confirmed / members) * 1000) / 10;
 }
+
+/** Per-delivery members and capped confirmations, as in bot/ledger/coverage.ts. */
+const MEMBERS = 'coalesce(d.members_at_send, g.member_count)';
+const CONFIRMED = `least(d.confirmed, ${MEMBERS})`;
 
 /** Appends the scope's WHERE terms (on org_unit alias `u`) and their parameters. */
 export function scopeSql(scope: UnitScope | undefined, params: unknown[]): string {
@@ -55,18 +61,18 @@ export function scopeSql(scope: UnitScope | undefined, params: unknown[]): strin
 
 const KEY: Record<CoverageBy, { select: string; group: string; order: string }> = {
   county: {
-    select: `u.county_id AS id, COALESCE(c.name, '市本级') AS name, u.county_id AS county_id`,
+    select: `u.county_id AS id, COALESCE(c.name, '市本级') AS name`,
     group: 'u.county_id, c.name',
     order: 'name',
   },
   school: {
-    select: 'u.id AS id, u.name AS name, u.county_id AS county_id',
-    group: 'u.id, u.name, u.county_id',
+    select: 'u.id AS id, u.name AS name',
+    group: 'u.id, u.name',
     order: 'name',
   },
   group: {
-    select: 'g.id AS id, g.topic AS name, g.class_name, u.name AS unit_name, u.county_id AS county_id',
-    group: 'g.id, g.topic, g.class_name, u.name, u.county_id',
+    select: 'g.id AS id, g.topic AS name, g.class_name, u.name AS unit_name',
+    group: 'g.id, g.topic, g.class_name, u.name',
     order: 'unit_name, name',
   },
 };
@@ -76,7 +82,6 @@ interface RawRow {
   name: string;
   class_name?: string | null;
   unit_name?: string;
-  county_id: number | null;
   groups: string;
   members: string;
   confirmed: string;
@@ -86,7 +91,7 @@ function toRow(r: RawRow, by: CoverageBy, belowPct: number): CoverageRow {
   const members = Number(r.members);
   const confirmed = Number(r.confirmed);
   const p = pct(confirmed, members);
-  const row: CoverageRow = { id: r.id, name: r.name, countyId: r.county_id, groups: Number(r.groups), members, confirmed, pct: p, below: p !== null && p < belowPct };
+  const row: CoverageRow = { id: r.id, name: r.name, groups: Number(r.groups), members, confirmed, pct: p, below: p !== null && p < belowPct };
   if (by === 'group') {
     row.className = r.class_name ?? null;
     row.unitName = r.unit_name;
@@ -95,31 +100,29 @@ function toRow(r: RawRow, by: CoverageBy, belowPct: number): CoverageRow {
 }
 
 /**
- * Coverage of one post (by id) per county, unit or group, over its sent deliveries inside the
- * scope. `belowPct` (default 100) marks the rows under target.
+ * Coverage of one post per county, unit or group within the scope, through the ledger's
+ * coverageByPost (worst first); every row is returned, those under `belowPct` (default 100) marked.
  */
 export async function coverageOfPost(
   pool: pg.Pool,
-  opts: { postId: number; by: CoverageBy; scope?: UnitScope; belowPct?: number },
+  opts: { postCode: string; by: CoverageBy; scope?: UnitScope; belowPct?: number },
 ): Promise<{ rows: CoverageRow[]; totals: CoverageTotals }> {
-  const params: unknown[] = [opts.postId];
-  const where = `d.post_id = $1 AND d.status = 'sent'` + scopeSql(opts.scope, params);
-  const k = KEY[opts.by];
-  const { rows } = await pool.query<RawRow>(
-    `SELECT ${k.select}, count(DISTINCT d.group_id) AS groups,
-            COALESCE(sum(d.members_at_send), 0) AS members, COALESCE(sum(d.confirmed), 0) AS confirmed
-       FROM delivery d
-       JOIN chat_group g ON g.id = d.group_id
-       JOIN org_unit u ON u.id = g.org_unit_id
-       LEFT JOIN org_unit c ON c.id = u.county_id
-      WHERE ${where}
-      GROUP BY ${k.group}
-      ORDER BY ${k.order}`,
-    params,
-  );
+  const c = await coverageByPost(pool, { postCode: opts.postCode, by: opts.by, scope: opts.scope });
   const belowPct = opts.belowPct ?? 100;
-  const out = rows.map((r) => toRow(r, opts.by, belowPct));
-  return { rows: out, totals: totalsOf(out) };
+  const classes = new Map<number, string | null>();
+  if (opts.by === 'group' && c.rows.length) {
+    const { rows } = await pool.query<{ id: number; class_name: string | null }>('SELECT id, class_name FROM chat_group WHERE id = ANY($1::int[])', [c.rows.map((r) => r.id)]);
+    for (const r of rows) classes.set(r.id, r.class_name);
+  }
+  const rows = c.rows.map((r): CoverageRow => {
+    const row: CoverageRow = { id: opts.by === 'county' && r.id === 0 ? null : r.id, name: r.name, groups: r.groups, members: r.members, confirmed: r.confirmed, pct: r.pct, below: r.pct !== null && r.pct < belowPct };
+    if (opts.by === 'group') {
+      row.className = classes.get(r.id) ?? null;
+      row.unitName = r.unit ?? '';
+    }
+    return row;
+  });
+  return { rows, totals: { groups: c.total.groups, members: c.total.members, confirmed: c.total.confirmed, pct: c.total.pct } };
 }
 
 /** Sums rows into totals. */
@@ -138,8 +141,8 @@ export async function coverageOfPosts(pool: pg.Pool, postIds: number[], scope?: 
   const { rows } = await pool.query<{ post_id: number; groups: string; members: string; confirmed: string; failed: string; unknown: string; pending: string }>(
     `SELECT d.post_id,
             count(DISTINCT d.group_id) FILTER (WHERE d.status = 'sent') AS groups,
-            COALESCE(sum(d.members_at_send) FILTER (WHERE d.status = 'sent'), 0) AS members,
-            COALESCE(sum(d.confirmed) FILTER (WHERE d.status = 'sent'), 0) AS confirmed,
+            COALESCE(sum(${MEMBERS}) FILTER (WHERE d.status = 'sent'), 0) AS members,
+            COALESCE(sum(${CONFIRMED}) FILTER (WHERE d.status = 'sent'), 0) AS confirmed,
             count(*) FILTER (WHERE d.status = 'failed') AS failed,
             count(*) FILTER (WHERE d.status = 'unknown') AS unknown,
             count(*) FILTER (WHERE d.status IN ('pending', 'sending')) AS pending
@@ -205,7 +208,7 @@ export async function coverageInWindow(
       WHERE ${where}`;
   const { rows } = await pool.query<RawRow>(
     `SELECT ${k.select}, count(DISTINCT d.group_id) AS groups,
-            COALESCE(sum(d.members_at_send), 0) AS members, COALESCE(sum(d.confirmed), 0) AS confirmed
+            COALESCE(sum(${MEMBERS}), 0) AS members, COALESCE(sum(${CONFIRMED}), 0) AS confirmed
        ${from}
       GROUP BY ${k.group}
       ORDER BY ${k.order}`,
@@ -213,7 +216,7 @@ export async function coverageInWindow(
   );
   const t = await pool.query<{ posts: string; groups: string; members: string; confirmed: string }>(
     `SELECT count(DISTINCT d.post_id) AS posts, count(DISTINCT d.group_id) AS groups,
-            COALESCE(sum(d.members_at_send), 0) AS members, COALESCE(sum(d.confirmed), 0) AS confirmed ${from}`,
+            COALESCE(sum(${MEMBERS}), 0) AS members, COALESCE(sum(${CONFIRMED}), 0) AS confirmed ${from}`,
     params,
   );
   const belowPct = opts.belowPct ?? 100;

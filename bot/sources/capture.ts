@@ -68,15 +68,22 @@ const clip = (s: string, n: number) => (s.length > n ? s.slice(0, n - 1) + '…'
  */
 export async function capturePost(prisma: PrismaClient, source: Source, item: CapturedItem, at: Date): Promise<CaptureResult> {
   const key = item.canonicalKey ?? canonicalKey(item);
+  // One statement (one commit): insert the post unless its key exists, then its origin.
   const rows = await prisma.$queryRawUnsafe<{ id: number; created: boolean }[]>(
     `WITH ins AS (
        INSERT INTO post (source_id, kind, title, summary, url, media, canonical_key, audience, urgent, confirm_words, captured_at, published_at, created_by)
        VALUES ($1, $2::"PostKind", $3, $4, $5, $6::jsonb, $7, $8::"Audience", $9, $10::text[], $11, $12, $13)
        ON CONFLICT (canonical_key) DO NOTHING
-       RETURNING id)
-     SELECT id, true AS created FROM ins
-     UNION ALL
-     SELECT id, false AS created FROM post WHERE canonical_key = $7 AND NOT EXISTS (SELECT 1 FROM ins)`,
+       RETURNING id),
+     p AS (
+       SELECT id, true AS created FROM ins
+       UNION ALL
+       SELECT id, false AS created FROM post WHERE canonical_key = $7 AND NOT EXISTS (SELECT 1 FROM ins)),
+     o AS (
+       INSERT INTO post_origin (post_id, source_id, external_id, seen_at)
+       SELECT id, $1, $14, $11 FROM p
+       ON CONFLICT DO NOTHING)
+     SELECT id, created FROM p`,
     source.id,
     item.kind,
     clip(item.title.trim() || '(无标题)', 200),
@@ -90,13 +97,16 @@ export async function capturePost(prisma: PrismaClient, source: Source, item: Ca
     at,
     item.publishedAt ?? null,
     item.createdBy ?? null,
+    item.externalId ?? '',
   );
-  // A concurrent insert committed after this statement's snapshot: neither branch saw a row.
-  const { id, created } = rows[0] ?? { id: (await prisma.post.findUniqueOrThrow({ where: { canonicalKey: key } })).id, created: false };
-  await prisma.postOrigin.createMany({
-    data: [{ postId: id, sourceId: source.id, externalId: item.externalId ?? '', seenAt: at }],
-    skipDuplicates: true,
-  });
+  let row = rows[0];
+  if (!row) {
+    // A concurrent insert committed after this statement's snapshot: neither branch saw a row.
+    const id = (await prisma.post.findUniqueOrThrow({ where: { canonicalKey: key } })).id;
+    await prisma.postOrigin.createMany({ data: [{ postId: id, sourceId: source.id, externalId: item.externalId ?? '', seenAt: at }], skipDuplicates: true });
+    row = { id, created: false };
+  }
+  const { id, created } = row;
   const post = await prisma.post.findUniqueOrThrow({ where: { id } });
   return { post, created };
 }

@@ -70,14 +70,19 @@ export function itemsOfMessage(msg: MessageLike, from: string): CapturedItem[] {
         text: v.url ? undefined : `${v.nickname ?? ''}\n${v.desc ?? ''}\n${msg.raw ?? ''}`,
       }];
     }
-    case 'mini_program':
+    case 'mini_program': {
+      const xml = (msg.raw ?? '').replace(/&lt;/g, '<').replace(/&gt;/g, '>');
+      const title = tag(xml, 'title') ?? (msg.text.startsWith('<') ? '' : firstLine(msg.text));
+      const app = tag(xml, 'sourcedisplayname');
       return [{
         kind: 'mini_program',
-        title: firstLine(msg.text) || `${from} 的小程序`,
-        summary: msg.text.slice(0, 500),
-        media: [{ type: 'mini_program', raw: { text: msg.text } }],
+        title: title || `${from} 的小程序`,
+        summary: app ? `小程序:${app}` : '',
+        media: [{ type: 'mini_program', raw: { title, app, pagepath: tag(xml, 'pagepath') } }],
         externalId: msg.messageId,
+        text: `${from}\n${title}\n${app ?? ''}\n${tag(xml, 'pagepath') ?? msg.messageId}`,
       }];
+    }
     case 'image':
     case 'video':
     case 'file':

@@ -8,7 +8,7 @@ import type { ArticleCard, ChatPort, GroupMessage, Member, MessageKind, Outgoing
 import { SendError } from '../chat-types.ts';
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../log.ts';
-import { decodeAppMsg, parseArticles } from './appmsg.ts';
+import { decodeAppMsg, parseArticles, parseQuote } from './appmsg.ts';
 
 /** What each puppet can send, read from its source (see README "Sources of posts"). */
 export function capabilitiesOf(puppet: string): SendCapabilities {
@@ -201,9 +201,17 @@ export function attachAdapter(opts: AdapterOptions): WechatAdapter {
     if (room) {
       const topic = await room.topic();
       const senderName = (await room.alias(talker).catch(() => undefined)) || talker.name();
+      // wechat4u turns a quote-reply into "「name：quoted」\n- - -…\nreply" text.
+      const quote = kind === 'text' ? parseQuote(text) : undefined;
+      let quotedSelf: boolean | undefined;
+      if (quote) {
+        const me = wechaty.currentUser;
+        const myAlias = await room.alias(me).catch(() => undefined);
+        quotedSelf = quote.quotedName === me.name() || (!!myAlias && quote.quotedName === myAlias);
+      }
       const g: GroupMessage = {
         messageId: msg.id, roomId: room.id, topic, senderId: talker.id, senderName, senderIsBot, self: msg.self(),
-        kind, text, article, raw, at,
+        kind, text: quote ? quote.text : text, quotedText: quote?.quotedText, quotedSelf, article, raw, at,
       };
       await pipeline.group(g, account);
     } else {

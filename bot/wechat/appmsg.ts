@@ -42,3 +42,13 @@ export function parseArticles(raw: string): ArticleCard[] {
   }
   return out;
 }
+
+/**
+ * A quote-reply as wechat4u renders it into text:
+ * "「name：quoted」\n- - - - - - - - - - - - - - -\nreply". Undefined for other texts.
+ */
+export function parseQuote(text: string): { quotedName: string; quotedText: string; text: string } | undefined {
+  const m = /^「([^：:]*)[：:]([\s\S]*?)」\n(?:- )+-?\n([\s\S]*)$/.exec(text);
+  if (!m) return undefined;
+  return { quotedName: m[1], quotedText: m[2], text: m[3] };
+}

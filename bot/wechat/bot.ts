@@ -3,6 +3,7 @@ import path from 'node:path';
 import qrcodeTerminal from 'qrcode-terminal';
 import { WechatyBuilder, type Wechaty } from 'wechaty';
 import type { Logger } from '../log.ts';
+import { backupSession, restoreSession, sessionFile } from './session.ts';
 
 export type LoginState = 'starting' | 'waiting_scan' | 'logged_in' | 'logged_out' | 'error';
 
@@ -39,8 +40,10 @@ export function createWechatBot(opts: WechatBotOptions): WechatBot {
   const log = opts.log.child({ name: 'wechat', account: opts.name });
   // WechatyBuilder needs the name explicitly: WECHATY_NAME alone is ignored.
   // The session lives in <name>.memory-card.json; a path keeps it under DATA_DIR.
+  const name = opts.dataDir ? path.join(opts.dataDir, opts.name) : opts.name;
+  restoreSession(sessionFile(name), log);
   const wechaty = WechatyBuilder.build({
-    name: opts.dataDir ? path.join(opts.dataDir, opts.name) : opts.name,
+    name,
     puppet: (opts.puppetInstance ?? opts.puppet) as never,
   });
   let status: LoginStatus = { state: 'starting', since: new Date() };
@@ -59,6 +62,14 @@ export function createWechatBot(opts: WechatBotOptions): WechatBot {
   wechaty.on('login', (user) => {
     set({ state: 'logged_in', user: user.name() });
     log.info({ user: user.name() }, 'logged in to WeChat');
+    // The puppet saves the session right after `login`; keep a copy once it has.
+    setTimeout(() => {
+      try {
+        backupSession(sessionFile(name), log);
+      } catch (err) {
+        log.warn({ err }, 'could not keep a copy of the WeChat session');
+      }
+    }, 5_000).unref();
   });
   wechaty.on('logout', (user, reason) => {
     set({ state: 'logged_out', user: user?.name() });

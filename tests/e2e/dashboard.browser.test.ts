@@ -42,6 +42,7 @@ beforeAll(async () => {
     timezoneId: 'Asia/Shanghai',
   });
   page = browser.pages()[0] ?? (await browser.newPage());
+  page.setDefaultTimeout(8000);
 }, 60_000);
 
 afterAll(async () => {
@@ -108,6 +109,33 @@ describe('dashboard in Chromium', () => {
     await page.click('#nav a[data-view="reports"]');
     await page.waitForSelector('.view[data-view="reports"] tr[data-id]');
     expect(await page.textContent('.view[data-view="reports"]')).toContain('2026-11');
+  });
+
+  it('lets a school sign in, see only its groups with their registrants, and enter its figures', async () => {
+    await page.click('#signout');
+    await page.waitForSelector('#signin-form');
+    expect(await page.evaluate(() => sessionStorage.getItem('antifraud.token'))).toBeNull();
+    await page.fill('#token', w.tokens.a1);
+    await page.click('#signin-form button');
+    await page.waitForSelector('#main .view');
+    expect(await page.textContent('#who-name')).toBe('钦南区第一小学（学校）');
+    expect(await page.isHidden('#nav a[data-view="accounts"]')).toBe(true);
+    await page.click('#nav a[data-view="groups"]');
+    await page.waitForSelector('.view[data-view="groups"] tbody tr');
+    const groups = await page.textContent('.view[data-view="groups"] tbody');
+    expect(groups).toContain('李建国老师');
+    expect(groups).not.toContain('灵山');
+    await page.click('#nav a[data-view="figures"]');
+    await page.waitForSelector('.view[data-view="figures"] form');
+    await page.fill('input[name="period"]', '十一月');
+    await page.fill('input[name="cases"]', '2');
+    await page.fill('input[name="lossesYuan"]', '15800.50');
+    await page.click('.view[data-view="figures"] button[type="submit"]');
+    await expect.poll(() => page.textContent('.view[data-view="figures"] .status')).toContain('period must look like 2026-11');
+    await page.fill('input[name="period"]', '2026-11');
+    await page.click('.view[data-view="figures"] button[type="submit"]');
+    await expect.poll(async () => (await page.textContent('.view[data-view="figures"] tbody')) ?? '').toContain('15800.50');
+    await shot('figures');
   });
 
   it('fits a phone screen', async () => {

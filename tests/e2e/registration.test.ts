@@ -35,6 +35,7 @@ describe('registering groups by chat commands', () => {
     expect(g).toMatchObject({ kind: 'work', status: 'active', registeredBy: '张老师', roomId: work.id, memberCount: 3 });
     expect((await db.prisma.orgUnit.findFirstOrThrow({ where: { name: '城东小学' } })).contactName).toBe('张老师');
     expect(await audits('group.registered')).toBe(1);
+    expect(w.activated).toEqual([g.id]); // the relay may plan recent posts for it
     expect(await w.person('李老师').in(work).says(`＃登记 ${codes['城东小学'].toLowerCase()}`)).toContain('无需重复登记');
   });
 
@@ -65,6 +66,9 @@ describe('registering groups by chat commands', () => {
     const cls = w.group('三年级2班家长群', ['李老师', '王妈妈']);
     expect(await w.person('王妈妈').in(cls).says('#班级 三年级2班')).toContain('只有本校已登记工作群中的老师');
     expect(await db.prisma.chatGroup.count({ where: { kind: 'parent' } })).toBe(0);
+    expect(await w.person('李老师').in(cls).says('#班级 城西中学 三年级2班')).toContain('您不在「城西中学」已登记的工作群中');
+    expect(await w.person('李老师').in(cls).says('#发布')).toContain('#发布 只能私聊机器人使用');
+    expect(await db.prisma.chatGroup.count({ where: { kind: 'parent' } })).toBe(0);
     expect(await w.person('李老师').in(cls).says('#班级 三年级2班')).toContain('登记成功:本群已登记为「城东小学 三年级2班」的家长群,班主任为 李老师');
     const g = await db.prisma.chatGroup.findFirstOrThrow({ where: { kind: 'parent' } });
     expect(g).toMatchObject({ className: '三年级2班', autoForward: false, registeredBy: '李老师' });
@@ -75,6 +79,10 @@ describe('registering groups by chat commands', () => {
     const room = w.mocker.RoomMock.load(cls.id);
     expect(await w.person('王妈妈').in(room).says('#自动转发 开')).toContain('只有本群的登记人(李老师)');
     expect(await w.person('李老师').in(room).says('#自动转发 开')).toContain('已开启自动转发');
+    expect(w.activated.at(-1)).toBe((await db.prisma.chatGroup.findFirstOrThrow({ where: { kind: 'parent' } })).id);
+    // The ledger's commands run through the same table.
+    expect(await w.person('王妈妈').in(room).says('#统计')).toContain('只有登记本群的老师或单位联系人可以使用这个命令');
+    expect(await w.person('李老师').in(room).says('#统计')).toContain('本群没有需要确认的推送');
     expect(await w.person('李老师').in(room).says('#自动转发 开')).toContain('已经是这个状态');
     expect(await w.person('李老师').in(room).says('#自动转发 也许')).toContain('命令格式不对');
     expect(await w.person('李老师').in(room).says('#暂停')).toContain('已暂停');

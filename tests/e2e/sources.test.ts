@@ -56,6 +56,28 @@ describe('sources of posts', () => {
     expect(await db.prisma.post.count({ where: { kind: 'channel_video' } })).toBe(1);
   });
 
+  it('text, image and mini-program pushes become posts with a text rendering', async () => {
+    const o = w.official('钦州反诈');
+    await o.says('【紧急提醒】近期出现冒充教育局发放补贴的诈骗短信,请勿点击链接。');
+    await w.raw(o.contact.id, { talkerId: o.contact.id, listenerId: w.bot.id, type: 6, text: 'poster.jpg' });
+    await w.raw(o.contact.id, {
+      talkerId: o.contact.id, listenerId: w.bot.id, type: 9,
+      text: '<msg><appmsg><title>国家反诈中心APP下载</title><type>33</type><sourcedisplayname>国家反诈中心</sourcedisplayname><weappinfo><pagepath>pages/index.html</pagepath></weappinfo></appmsg></msg>',
+    });
+    const byKind = async (kind: 'text' | 'image' | 'mini_program') => db.prisma.post.findFirstOrThrow({ where: { kind }, include: { source: true } });
+    expect(await byKind('text')).toMatchObject({ title: '【紧急提醒】近期出现冒充教育局发放补贴的诈骗短信,请勿点击链接。', source: { key: 'official:钦州反诈', scope: 'city' } });
+    expect(await byKind('image')).toMatchObject({ title: '钦州反诈 发布的图片' });
+    expect(await byKind('mini_program')).toMatchObject({ title: '国家反诈中心APP下载', summary: '小程序:国家反诈中心' });
+  });
+
+  it('stale messages (history synced at login) are bailed out with a debug log', async () => {
+    const before = await db.prisma.post.count();
+    const o = w.official('国家反诈中心');
+    await w.raw(o.contact.id, { talkerId: o.contact.id, listenerId: w.bot.id, type: 7, text: '昨天的旧消息 https://old.example/a', timestamp: Date.now() - 3_600_000 });
+    expect(await db.prisma.post.count()).toBe(before);
+    expect(w.log.messages()).toContain('bail out: stale message from before the start');
+  });
+
   it('pushes from accounts that are not configured channels are ignored', async () => {
     const before = await db.prisma.post.count();
     await w.official('某购物商城').pushes([{ title: '双十一大促', url: 'https://shop.example/x' }]);

@@ -74,9 +74,10 @@ export async function chatWorld(opts: WorldOptions) {
   const posts: Post[] = [];
   const sources = opts.sources ?? { channels: [{ name: '国家反诈中心', scope: 'national' as const }, { name: '钦州反诈', scope: 'city' as const }], feeds: [], admins: [], pollMinutes: 30 };
   const onPostCaptured = (p: Post) => void posts.push(p);
+  const activated: number[] = [];
   const pipeline = createPipeline(
     [
-      createCommandHandler(ctx, { sources: { config: sources, onPostCaptured } }),
+      createCommandHandler(ctx, { sources: { config: sources, onPostCaptured }, onGroupActivated: (id) => void activated.push(id) }),
       createSourceCapture(ctx, { config: sources, onPostCaptured }),
       createRegistryHandler(ctx),
       ...(opts.handlers ?? []),
@@ -110,7 +111,7 @@ export async function chatWorld(opts: WorldOptions) {
   }
 
   const world = {
-    ctx, clock, log: captured, mocker, puppet, wechaty, account, adapter, posts, bot: botContact,
+    ctx, clock, log: captured, mocker, puppet, wechaty, account, adapter, posts, activated, bot: botContact,
     person: (pname: string) => {
       const c = person(pname);
       return {

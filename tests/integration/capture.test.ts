@@ -3,7 +3,6 @@ import type { AppContext } from '../../bot/app.ts';
 import { fixedClock } from '../../bot/clock.ts';
 import { loadConfig } from '../../bot/config.ts';
 import { capturePost, ensureSource } from '../../bot/sources/capture.ts';
-import { captureContentItem, contentItemSchema } from '../../bot/sources/content-items.ts';
 import { cronFor, run } from '../../schedules/poll-feeds.ts';
 import { freshDb, type TestDb } from '../helpers/db.ts';
 import { captureLog } from '../helpers/log.ts';
@@ -28,18 +27,6 @@ describe('capturing posts', () => {
     expect(new Set(results.map((r) => r.post.id)).size).toBe(1);
     expect(await db.prisma.post.count()).toBe(1);
     expect(await db.prisma.postOrigin.count()).toBe(4);
-  });
-
-  it('a content/ item is captured once however often its schedule runs', async () => {
-    const letter = contentItemSchema.parse({ id: 'letter-2026-autumn', kind: 'letter', title: '致全市学生家长的一封信', summary: '防范电信网络诈骗', audience: 'parent', confirmWords: ['已阅'] });
-    const seen: number[] = [];
-    const a = await captureContentItem(ctx, letter, (p) => void seen.push(p.id));
-    const b = await captureContentItem(ctx, letter, (p) => void seen.push(p.id));
-    expect(a.created).toBe(true);
-    expect(b.created).toBe(false);
-    expect(seen).toEqual([a.post.id]);
-    expect(a.post).toMatchObject({ kind: 'letter', canonicalKey: 'content:letter-2026-autumn', audience: 'parent', confirmWords: ['已阅'] });
-    expect(contentItemSchema.safeParse({ id: 'bad id!', kind: 'letter', title: 'x' }).success).toBe(false);
   });
 
   it('the poll-feeds job has a cron expression per interval and does nothing without feeds', async () => {

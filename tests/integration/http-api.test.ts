@@ -2,7 +2,7 @@ import ExcelJS from 'exceljs';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixedClock } from '../../bot/clock.ts';
-import { buildServer } from '../../bot/http/server.ts';
+import { botStatusProvider, buildServer, startHttp } from '../../bot/http/server.ts';
 import { createLogger } from '../../bot/log.ts';
 import { generateReport } from '../../bot/reports/generate.ts';
 import { AT, bureauWorld, TEACHER_NAMES } from '../helpers/bureau-world.ts';
@@ -88,8 +88,8 @@ describe('posts and coverage, scoped by role', () => {
     const r = await get(`/api/posts/${w.post.code}/coverage?by=county`, w.tokens.bureau);
     expect(r.body.totals).toEqual({ groups: 3, members: 120, confirmed: 110, pct: 91.7 });
     expect(r.body.rows.map((x: { name: string; pct: number; below: boolean }) => [x.name, x.pct, x.below])).toEqual([
+      ['钦南区教育局', 88.9, true], // worst first
       ['灵山县教育局', 100, false],
-      ['钦南区教育局', 88.9, true],
     ]);
     expect(r.body.below.map((x: { name: string }) => x.name)).toEqual(['钦南区教育局']);
     const lower = await get(`/api/posts/${w.post.code}/coverage?by=county&target=80`, w.tokens.bureau);
@@ -181,6 +181,13 @@ describe('bad input', () => {
     expect(r.body.error.message).toContain(msg);
   });
 
+  it('reads post codes the way people type them', async () => {
+    const full = w.post.code.replace(/[A-Z0-9]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 0xfee0)).toLowerCase();
+    const r = await get(`/api/posts/${encodeURIComponent(full)}`, w.tokens.bureau);
+    expect(r.status).toBe(200);
+    expect(r.body.code).toBe(w.post.code);
+  });
+
   it('caps huge page sizes', async () => {
     const r = await get('/api/groups?pageSize=100000', w.tokens.bureau);
     expect(r.status).toBe(200);
@@ -202,6 +209,18 @@ describe('bot accounts', () => {
     const r = await get('/api/accounts', w.tokens.bureau);
     expect(r.body.items[0]).toMatchObject({ name: 'relay-1', loginState: 'waiting_scan', throttle: { level: 1, throttled: true }, qr: { payload: 'https://login.weixin.qq.com/l/abc123' } });
     expect(r.body.items[0].qr.svg).toMatch(/^<svg[^>]*>.*<\/svg>\s*$/s);
+  });
+
+  it('shows the live login state of the accounts this process drives', async () => {
+    const live = buildServer({
+      db, clock, log: createLogger({ level: 'silent' }), config: { timeZone: 'Asia/Shanghai' },
+      accounts: () => [{ name: 'relay-1', loginState: 'logged_in', loginName: '反诈助手1' }, { name: 'relay-new', loginState: 'waiting_scan', qrUrl: 'https://login.weixin.qq.com/l/new' }],
+    });
+    const res = await live.inject({ method: 'GET', url: '/api/accounts', headers: { authorization: `Bearer ${w.tokens.bureau}` } });
+    await live.close();
+    const items = res.json().items;
+    expect(items.map((a: { name: string; loginState: string; qr: unknown }) => [a.name, a.loginState, a.qr !== null])).toEqual([['relay-1', 'logged_in', false], ['relay-new', 'waiting_scan', true]]);
+    expect(items[0].loginName).toBe('反诈助手1');
   });
 
   it('refuses them to county and school tokens', async () => {
@@ -280,5 +299,22 @@ describe('dashboard', () => {
     expect(page.headers['content-security-policy']).toContain("default-src 'self'");
     expect(page.body).toContain('反诈宣传');
     expect((await app.inject({ method: 'GET', url: '/app.js' })).statusCode).toBe(200);
+  });
+});
+
+describe('startHttp', () => {
+  it('listens, serves the API with the live bot status, and says when the port is taken', async () => {
+    const bot = { status: () => ({ state: 'waiting_scan' as const, qrcode: 'https://login.weixin.qq.com/l/live' }) };
+    const ctx = { db, clock, log: createLogger({ level: 'silent' }), config: { timeZone: 'Asia/Shanghai' } };
+    const http = await startHttp(ctx, { host: '127.0.0.1', port: 0, accounts: botStatusProvider('relay-live', bot) });
+    try {
+      const res = await fetch(`${http.address}/api/accounts`, { headers: { authorization: `Bearer ${w.tokens.bureau}` } });
+      const live = (await res.json()).items.find((a: { name: string }) => a.name === 'relay-live');
+      expect(live).toMatchObject({ loginState: 'waiting_scan', qr: { payload: 'https://login.weixin.qq.com/l/live' } });
+      const port = Number(new URL(http.address).port);
+      await expect(startHttp(ctx, { host: '127.0.0.1', port })).rejects.toThrow(`HTTP_PORT ${port} is already in use on 127.0.0.1 — stop the other process or set HTTP_PORT to a free port`);
+    } finally {
+      await http.close();
+    }
   });
 });

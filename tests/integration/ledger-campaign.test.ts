@@ -2,7 +2,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadCampaignItems, upsertCampaignPost } from '../../bot/ledger/campaign.ts';
+import { captureCampaignItem, loadCampaignItems } from '../../bot/ledger/campaign.ts';
+import { captureLog } from '../helpers/log.ts';
+import { appContext } from '../helpers/ledger-fixture.ts';
 import { parseReply, affirmedWords } from '../../bot/ledger/confirm-parse.ts';
 import { freshDb, type TestDb } from '../helpers/db.ts';
 
@@ -31,19 +33,21 @@ describe('campaign items in content/campaign', () => {
     }
   });
 
-  it('become posts once (per semester for the letter)', async () => {
+  it('become posts once (per semester for the letter), through the sources capture', async () => {
+    const ctx = appContext(db, captureLog().log);
     const items = loadCampaignItems();
     const letter = items.find((i) => i.key === 'letter-semester')!;
-    const a = await upsertCampaignPost(db.pool, letter, { period: '2026-spring' });
-    const b = await upsertCampaignPost(db.pool, letter, { period: '2026-spring' });
-    const c = await upsertCampaignPost(db.pool, letter, { period: '2026-autumn' });
+    const a = await captureCampaignItem(ctx, letter, { period: '2026-spring' });
+    const b = await captureCampaignItem(ctx, letter, { period: '2026-spring' });
+    const c = await captureCampaignItem(ctx, letter, { period: '2026-autumn' });
     expect(a.created).toBe(true);
-    expect(b).toEqual({ ...a, created: false });
-    expect(c.code).not.toBe(a.code);
-    await expect(upsertCampaignPost(db.pool, letter)).rejects.toThrow('letter-semester is sent every semester: give the period (e.g. 2026-autumn)');
-    const app = await upsertCampaignPost(db.pool, items.find((i) => i.kind === 'attestation')!);
-    const { rows } = await db.pool.query('SELECT kind, confirm_words, audience FROM post WHERE id = $1', [app.id]);
-    expect(rows[0]).toEqual({ kind: 'attestation', confirm_words: ['已安装'], audience: 'work' });
+    expect(b.created).toBe(false);
+    expect(b.post.code).toBe(a.post.code);
+    expect(c.post.code).not.toBe(a.post.code);
+    expect(a.post.summary).toContain('请家长阅读后在班级群回复"已阅"');
+    await expect(captureCampaignItem(ctx, letter)).rejects.toThrow('letter-semester is sent every semester: give the period (e.g. 2026-autumn)');
+    const app = await captureCampaignItem(ctx, items.find((i) => i.kind === 'attestation')!);
+    expect([app.post.kind, app.post.confirmWords, app.post.audience]).toEqual(['attestation', ['已安装'], 'work']);
   });
 
   it('name the file and field of a bad item', () => {

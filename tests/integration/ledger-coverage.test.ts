@@ -89,9 +89,31 @@ describe('coverage by post', () => {
       ['实验小学一(1)班家长群', 'parent', 90],
     ]);
     expect(g.total.groups).toBe(10); // the total covers the whole scope, not only the rows listed
+    const worst = await coverageByPost(db.pool, { postCode: p.code, by: 'group', belowPct: 100, limit: 2 });
+    expect(worst.rows.map((r) => r.name)).toEqual(['中心小学二(2)班家长群', '一中初一(3)班家长群']);
+    expect(worst.total.groups).toBe(10);
     const one = await coverageByPost(db.pool, { postCode: p.code.toLowerCase(), by: 'group', scope: { schoolId: ids['灵山县示例城东小学'] } });
     expect(one.rows.map((r) => r.name)).toEqual(['城东小学四(1)班家长群', '城东小学教师群']);
     expect(JSON.stringify([s, g, one])).not.toMatch(/m\d+|k\d+/); // member keys do not leave the database
+  });
+
+  it('keeps the per-unit roll-up equal to a recount through status, member and counter changes', async () => {
+    const recount = `SELECT d.post_id, g.org_unit_id, count(*)::int AS groups, sum(coalesce(d.members_at_send, 0))::int AS members,
+                            sum(least(d.confirmed, coalesce(d.members_at_send, 0)))::int AS confirmed
+                       FROM delivery d JOIN chat_group g ON g.id = d.group_id WHERE d.status = 'sent'
+                      GROUP BY 1, 2 ORDER BY 1, 2`;
+    const rollup = `SELECT post_id, org_unit_id, groups, members, confirmed FROM coverage_unit WHERE groups <> 0 OR members <> 0 OR confirmed <> 0 ORDER BY 1, 2`;
+    const g = ids['一中教师群'];
+    await db.pool.query(`UPDATE delivery SET status = 'sent', members_at_send = 48, confirmed = 3 WHERE post_id = $1 AND group_id = $2`, [other.id, g]);
+    await db.pool.query(`UPDATE delivery SET members_at_send = members_at_send + 1 WHERE post_id = $1`, [p.id]);
+    await db.pool.query(`UPDATE delivery SET status = 'failed' WHERE post_id = $1 AND group_id = $2`, [p.id, ids['中心小学教师群']]);
+    expect((await db.pool.query(rollup)).rows).toEqual((await db.pool.query(recount)).rows);
+    // Undo, and the roll-up follows.
+    await db.pool.query(`UPDATE delivery SET status = 'sent' WHERE post_id = $1 AND group_id = $2`, [p.id, ids['中心小学教师群']]);
+    await db.pool.query(`UPDATE delivery SET members_at_send = members_at_send - 1 WHERE post_id = $1`, [p.id]);
+    await db.pool.query(`UPDATE delivery SET status = 'pending', members_at_send = NULL, confirmed = 0 WHERE post_id = $1 AND group_id = $2`, [other.id, g]);
+    expect((await db.pool.query(rollup)).rows).toEqual((await db.pool.query(recount)).rows);
+    expect((await coverageByPost(db.pool, { postCode: p.code, by: 'county' })).total).toMatchObject({ groups: 10, members: 350, confirmed: 258 });
   });
 
   it('says which code is unknown', async () => {

@@ -1,18 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Account } from '../../bot/app.ts';
 import type { GroupMessage } from '../../bot/chat-types.ts';
-import * as remindersToggle from '../../bot/commands/reminders-toggle.ts';
-import * as stats from '../../bot/commands/stats.ts';
-import * as unconfirmed from '../../bot/commands/unconfirmed.ts';
-import { UserError } from '../../bot/errors.ts';
+import { createCommandHandler } from '../../bot/commands/registry.ts';
 import { createConfirmations } from '../../bot/ledger/confirm.ts';
 import { packMessages } from '../../bot/ledger/group-auth.ts';
 import { runReminders } from '../../bot/ledger/reminders.ts';
-import { cronFor, fireReminders } from '../../schedules/reminders.ts';
+import { cronFor } from '../../bot/ledger/reminder-job.ts';
+import { attachReminderAccounts } from '../../bot/ledger/reminders.ts';
+import parentJob from '../../schedules/reminders-parent.ts';
+import workJob from '../../schedules/reminders-work.ts';
 import { DEFAULT_LEDGER_SETTINGS } from '../../bot/ledger/settings.ts';
 import { freshDb, type TestDb } from '../helpers/db.ts';
 import { captureLog } from '../helpers/log.ts';
 import { account, appContext, deliver, group, makeAccount, post, recordingChat, REF_TIME, unit } from '../helpers/ledger-fixture.ts';
+import { ScheduleSlot } from '../../bot/relay/run-coordinator.ts';
 
 let db: TestDb;
 let acc: Account;
@@ -56,59 +57,58 @@ let seq = 0;
 function msg(senderName: string, text: string, roomId = 'room-41'): GroupMessage {
   return { messageId: `m${++seq}`, roomId, topic: '', senderId: `wx-${senderName}`, senderName, senderIsBot: false, self: false, kind: 'text', text, at: new Date(new Date(REF_TIME).getTime() + 3_600_000) };
 }
-async function userError(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).toBeInstanceOf(UserError);
-    return (err as UserError).key;
-  }
-  throw new Error('expected a UserError');
+/** `await says('刘老师', '#统计')` → what the bot answered in the room (through the real router). */
+async function says(name: string, text: string, roomId = 'room-41'): Promise<string | undefined> {
+  const before = rec.said.length;
+  const consumed = await createCommandHandler(ctx).group!(msg(name, text, roomId), acc);
+  expect(consumed).toBe(true);
+  return rec.said.slice(before).find((m) => m.room && m.to === roomId)?.text;
 }
-const deps = () => ({ ctx, account: acc });
 
 describe('#统计', () => {
   it("answers the owner with this group's coverage", async () => {
-    const reply = await stats.handler({ args: [], msg: msg('刘老师', '#统计') }, deps());
-    expect(reply).toBe(`本群近7天推送的阅读确认情况(共5人):\n${p1.code}《警惕刷单返利诈骗》 已确认 2/5 (40%)`);
+    expect(await says('刘老师', '#统计')).toBe(`本群近7天推送的阅读确认情况(共5人):\n${p1.code}《警惕刷单返利诈骗》 已确认 2/5 (40%)`);
   });
   it('refuses anyone else, and unregistered groups, politely', async () => {
-    expect(await userError(stats.handler({ args: [], msg: msg('李华爸爸', '#统计') }, deps()))).toBe('ledger.not_owner');
-    expect(await userError(stats.handler({ args: [], msg: msg('刘老师', '#统计', 'room-x') }, deps()))).toBe('ledger.not_registered');
+    expect(await says('李华爸爸', '#统计')).toBe('只有本群的登记人(刘老师)或本单位联系人可以这样做。');
+    expect(await says('刘老师', '#统计', 'room-x')).toBe('本群还没有登记。工作群请发送 #登记 <登记码>,班级家长群请发送 #班级 <班级名>。');
   });
 });
 
 describe('#未确认', () => {
   it('sends the owner the names of members who have not confirmed, privately, read live from the room', async () => {
     rec.said.length = 0;
-    const reply = await unconfirmed.handler({ args: [], msg: msg('刘老师', '#未确认') }, deps());
-    expect(reply).toBe('未确认名单已私信发给您,请查收。');
+    expect(await says('刘老师', '#未确认')).toBe('未确认名单已私信发给您,请查收。');
     expect(rec.said).toEqual([
       { to: 'wx-刘老师', room: false, text: `【城东小学四(1)班家长群】未确认名单(仅供您本人查看,请勿外传):\n${p1.code}《警惕刷单返利诈骗》未确认 3 人:李华爸爸、张伟妈妈、赵敏奶奶` },
+      { to: 'room-41', room: true, text: '未确认名单已私信发给您,请查收。' },
     ]);
-    expect(reply).not.toContain('李华');
   });
   it('says so politely when the private chat fails, and refuses non-owners', async () => {
     rec.failContacts.add('wx-刘老师');
     try {
-      expect(await userError(unconfirmed.handler({ args: [], msg: msg('刘老师', '#未确认') }, deps()))).toBe('ledger.private_failed');
+      expect(await says('刘老师', '#未确认')).toBe('私信发送失败,请先加机器人为好友后再试。');
     } finally {
       rec.failContacts.delete('wx-刘老师');
     }
-    expect(await userError(unconfirmed.handler({ args: [], msg: msg('张伟妈妈', '#未确认') }, deps()))).toBe('ledger.not_owner');
+    expect(await says('张伟妈妈', '#未确认')).toBe('只有本群的登记人(刘老师)或本单位联系人可以这样做。');
   });
 });
 
 describe('#提醒 开|关', () => {
   it('toggles reminders for the group and audits it; bad arguments get the usage', async () => {
-    expect(await remindersToggle.handler({ args: ['关'], msg: msg('刘老师', '#提醒 关') }, deps())).toBe('已关闭本群的确认提醒,发送"#提醒 开"可重新开启。');
+    expect(await says('刘老师', '#提醒 关')).toBe('已关闭本群的确认提醒,发送"#提醒 开"可重新开启。');
     expect((await db.prisma.chatGroup.findUniqueOrThrow({ where: { id: classGroup } })).remindersOn).toBe(false);
-    expect(await userError(remindersToggle.handler({ args: ['明天'], msg: msg('刘老师', '#提醒 明天') }, deps()))).toBe('ledger.reminders_usage');
-    expect(await userError(remindersToggle.handler({ args: ['开'], msg: msg('李华爸爸', '#提醒 开') }, deps()))).toBe('ledger.not_owner');
+    expect(await says('刘老师', '#提醒 明天')).toContain('#提醒 开|关');
+    expect(await says('李华爸爸', '#提醒 开')).toBe('只有本群的登记人(刘老师)或本单位联系人可以这样做。');
     ctx.clock.set('2026-03-03T19:30:00+08:00');
     expect((await runReminders(ctx, [acc], { kind: 'parent', gapMs: 0 })).groups).toEqual([]);
-    expect(await remindersToggle.handler({ args: ['开'], msg: msg('刘老师', '#提醒 开') }, deps())).toBe('已开启本群的确认提醒。');
+    expect(await says('刘老师', '#提醒 开')).toBe('已开启本群的确认提醒。');
     expect(await db.prisma.auditEvent.count({ where: { groupId: classGroup, action: { startsWith: 'group.reminders_' } } })).toBe(2);
+  });
+
+  it('#帮助 lists the ledger commands for the owner', async () => {
+    expect(await says('刘老师', '#帮助')).toContain('#统计');
   });
 });
 
@@ -116,6 +116,7 @@ describe('reminders', () => {
   it('fire at 19:30 for parent groups and 16:00 on workdays for work groups by default', () => {
     expect(cronFor('parent', DEFAULT_LEDGER_SETTINGS)).toBe('30 19 * * *');
     expect(cronFor('work', DEFAULT_LEDGER_SETTINGS)).toBe('0 16 * * 1-5');
+    expect([parentJob.id, parentJob.cron, workJob.id, workJob.cron]).toEqual(['reminders-parent', '30 19 * * *', 'reminders-work', '0 16 * * 1-5']);
   });
 
   it('remind the next evening, name non-confirmers, tell the owner, once a day, escalate on the second round', async () => {
@@ -124,16 +125,30 @@ describe('reminders', () => {
     expect((await runReminders(ctx, [acc], { kind: 'parent', gapMs: 0 })).groups).toEqual([]);
 
     ctx.clock.set('2026-03-03T19:30:00+08:00');
-    const claimed = new Set<string>();
-    const claimSlot = async (_pool: unknown, job: string, slot: string) => !claimed.has(`${job}:${slot}`) && Boolean(claimed.add(`${job}:${slot}`));
-    const scheduleDeps = { ctx, accounts: [acc], settings: { ...DEFAULT_LEDGER_SETTINGS }, claimSlot, by: 'test' };
-    const [first] = await fireReminders(scheduleDeps, 'parent');
-    expect(first.groups).toEqual([{ groupId: classGroup, topic: '城东小学四(1)班家长群', posts: [p1.code], names: 3, round: 1, owner: true }]);
+    const slot = new ScheduleSlot(ctx.clock.now(), '2026-03-03T19:30', false);
+    await parentJob.run(ctx, slot); // no accounts attached: nothing sent, a warning says why
+    expect(rec.said).toEqual([]);
+    expect(cap.messages()).toContain('no accounts attached: main.ts must call attachReminderAccounts(ctx, accounts); nothing sent');
+    attachReminderAccounts(ctx, [acc]);
+    expect(parentJob.perProcess).toBe(true); // every process reminds through its own accounts
+    await parentJob.run(ctx, slot);
+    const first = (await db.pool.query('SELECT count(*)::int AS n FROM reminder')).rows[0];
+    expect(first.n).toBe(1);
+    const fired = await db.pool.query('SELECT job, slot FROM cron_fire');
+    expect(fired.rows).toEqual([{ job: 'reminders-parent', slot: `2026-03-03T19:30:${acc.id}` }]);
+    const again = await runReminders(ctx, [acc], { kind: 'parent', gapMs: 0 });
+    expect(again.groups).toEqual([]); // one a day
+    await db.pool.query('DELETE FROM reminder');
+    await parentJob.run(ctx, slot); // the account's slot was claimed: nothing again
+    expect((await db.pool.query('SELECT count(*)::int AS n FROM reminder')).rows[0].n).toBe(0);
+    await db.pool.query('DELETE FROM reminder');
+    rec.said.length = 0;
+    const firstRun = await runReminders(ctx, [acc], { kind: 'parent', gapMs: 0 });
+    expect(firstRun.groups).toEqual([{ groupId: classGroup, topic: '城东小学四(1)班家长群', posts: [p1.code], names: 3, round: 1, owner: true }]);
     expect(rec.said).toEqual([
       { to: 'room-41', room: true, text: `【温馨提醒】以下推送还有家人/老师未回复确认,请看过后回复"已阅"(或"编号 已阅"):\n${p1.code}《警惕刷单返利诈骗》未确认 3 人:李华爸爸、张伟妈妈、赵敏奶奶` },
       { to: 'wx-liu', room: false, text: `【城东小学四(1)班家长群】群里已发提醒。${p1.code}《警惕刷单返利诈骗》还有 3 人未确认:李华爸爸、张伟妈妈、赵敏奶奶` },
     ]);
-    expect(await fireReminders(scheduleDeps, 'parent')).toEqual([]); // slot already fired
     expect((await runReminders(ctx, [acc], { kind: 'parent', gapMs: 0 })).groups).toEqual([]); // one a day
     expect(await db.prisma.reminder.findMany({ select: { day: true, round: true, pending: true } })).toEqual([{ day: '2026-03-03', round: 1, pending: 3 }]);
 

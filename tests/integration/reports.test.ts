@@ -1,11 +1,14 @@
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AppContext } from '../../bot/app.ts';
 import { fixedClock } from '../../bot/clock.ts';
 import { reportXlsx } from '../../bot/reports/export.ts';
 import { generateReport, reportUnits } from '../../bot/reports/generate.ts';
 import { parsePeriod } from '../../bot/reports/periods.ts';
-import * as monthly from '../../schedules/report-monthly.ts';
-import * as annual from '../../schedules/report-annual.ts';
+import { checkJob, ScheduleSlot, startSchedules } from '../../bot/relay/run-coordinator.ts';
+import monthly from '../../schedules/report-monthly.ts';
+import annual from '../../schedules/report-annual.ts';
+import halfYear from '../../schedules/report-half-year.ts';
 import { captureLog } from '../helpers/log.ts';
 import { bureauWorld, TEACHER_NAMES } from '../helpers/bureau-world.ts';
 import { freshDb, type TestDb } from '../helpers/db.ts';
@@ -14,7 +17,8 @@ let db: TestDb;
 let w: Awaited<ReturnType<typeof bureauWorld>>;
 const clock = fixedClock('2026-11-23T00:00:00Z'); // 08:00 on 23 Nov in Qinzhou: the monthly slot
 const logs = captureLog('info');
-const ctx = () => ({ db, clock, log: logs.log, config: { timeZone: 'Asia/Shanghai' } as never });
+const ctx = () => ({ db, clock, log: logs.log, config: { timeZone: 'Asia/Shanghai' }, ledgerSecret: 'x' }) as unknown as AppContext;
+const slot = (at: Date, catchUp = false) => new ScheduleSlot(at, at.toISOString(), catchUp);
 
 beforeAll(async () => {
   db = await freshDb();
@@ -37,7 +41,7 @@ describe('monthly reports', () => {
   it('are produced at the slot for the city, each county bureau and each city-direct school', async () => {
     const units = await reportUnits(db.prisma);
     expect(units.map((u) => u.name)).toEqual(['钦州市教育局', '钦南区教育局', '灵山县教育局', '钦州市高级中学']);
-    await monthly.run(ctx(), clock.now());
+    await monthly.run(ctx(), slot(clock.now()));
     const reports = await db.prisma.report.findMany({ where: { kind: 'monthly' }, include: { orgUnit: true }, orderBy: { orgUnitId: 'asc' } });
     expect(reports.map((r) => [r.period, r.orgUnit.name])).toEqual(units.map((u) => ['2026-11', u.name]));
     const deadline = parsePeriod('monthly', '2026-11').deadline.getTime();
@@ -91,20 +95,48 @@ describe('monthly reports', () => {
 });
 
 describe('catch-up after missed slots', () => {
-  it('generates every monthly report whose slot passed while nothing ran', async () => {
+  it('are schedule files the runner accepts, with stable ids', async () => {
+    const files = ['report-monthly.ts', 'report-half-year.ts', 'report-annual.ts'];
+    const jobs = await Promise.all(files.map(async (f) => checkJob((await import(`../../schedules/${f}`)).default, f)));
+    expect(jobs.map((j) => [j.id, j.cron])).toEqual([['report-monthly', '0 8 23 * *'], ['report-half-year', '0 8 18 6 *'], ['report-annual', '0 8 18 12 *']]);
+  });
+
+  it('generates every monthly report whose slot passed while nothing ran, once across processes', async () => {
     clock.set('2027-02-24T00:00:00Z');
-    await monthly.catchUp(ctx());
-    const periods = await db.prisma.report.findMany({ where: { kind: 'monthly', orgUnitId: w.units.city.id }, orderBy: { period: 'asc' }, select: { period: true, generatedAt: true } });
+    // Two processes start at once: the run coordinator lets one of them catch up.
+    const a = startSchedules(ctx(), [monthly], { by: 'proc-a' });
+    const b = startSchedules(ctx(), [monthly], { by: 'proc-b' });
+    await Promise.all([a.caughtUp, b.caughtUp]);
+    await Promise.all([a.stop(), b.stop()]);
+    const periods = await db.prisma.report.findMany({ where: { kind: 'monthly', orgUnitId: w.units.city.id }, orderBy: { period: 'asc' }, select: { period: true } });
     expect(periods.map((p) => p.period)).toEqual(['2026-10', '2026-11', '2026-12', '2027-01', '2027-02']);
     expect(await db.prisma.report.count({ where: { kind: 'monthly', period: '2027-01' } })).toBe(4);
-    // Running it again changes nothing.
-    await monthly.catchUp(ctx());
+    expect(await db.prisma.cronFire.count({ where: { job: 'report-monthly' } })).toBe(1);
+    expect(logs.lines.filter((l) => l.msg === 'missed report slots generated')).toHaveLength(1);
+    // A later start with nothing missed changes nothing.
+    await monthly.run(ctx(), slot(clock.now(), true));
     expect(await db.prisma.report.count({ where: { kind: 'monthly' } })).toBe(4 * 4 + 1);
+  });
+
+  it('produces the half-year report at its slot, two days before 20 June', async () => {
+    const src = await w.f.source('钦州反诈中心', { scope: 'city' });
+    const spring = await w.f.post(src, { title: '春季开学防诈提醒', capturedAt: new Date('2027-03-01T01:00:00Z') });
+    await w.f.delivery(spring, w.groups.b1p1, { members: 30, confirmed: 12, sentAt: new Date('2027-03-01T02:00:00Z') });
+    const at = parsePeriod('half_year', '2027-H1').slot;
+    clock.set(at);
+    await halfYear.run(ctx(), slot(at));
+    const r = await db.prisma.report.findFirstOrThrow({ where: { kind: 'half_year', orgUnitId: w.units.city.id } });
+    expect(r.period).toBe('2027-H1');
+    expect(r.generatedAt.toISOString()).toBe('2027-06-18T00:00:00.000Z');
+    // Window 18 Dec 2026 – 18 Jun 2027: the spring post only, not November's.
+    expect(r.data).toMatchObject({ posts: { total: 1 }, coverage: { members: 30, confirmed: 12, pct: 40 } });
   });
 
   it('generates the latest annual report on a first start, before 20 December', async () => {
     clock.set('2026-12-18T00:30:00Z');
-    await annual.catchUp(ctx());
+    const s = startSchedules(ctx(), [annual], { by: 'proc-a' });
+    await s.caughtUp;
+    await s.stop();
     const r = await db.prisma.report.findFirstOrThrow({ where: { kind: 'annual', orgUnitId: w.units.city.id } });
     expect(r.period).toBe('2026');
     expect(r.generatedAt.getTime()).toBeLessThan(parsePeriod('annual', '2026').deadline.getTime());

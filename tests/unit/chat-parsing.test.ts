@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseCommand } from '../../bot/commands/registry.ts';
 import { canonicalKey, canonicalUrl, contentHash } from '../../bot/sources/canonical.ts';
 import { parseChannelVideo } from '../../bot/sources/messages.ts';
-import { parseArticles } from '../../bot/wechat/appmsg.ts';
+import { parseArticles, parseQuote } from '../../bot/wechat/appmsg.ts';
 import { toSendError } from '../../bot/wechat/adapter.ts';
 import { articlePushXml } from '../helpers/chat-fixture.ts';
 
@@ -48,6 +48,14 @@ describe('raw WeChat payloads', () => {
       { title: '二', description: '', url: 'https://mp.weixin.qq.com/s?__biz=B&mid=1&idx=2', thumbnailUrl: 'https://mmbiz.qpic.cn/cover.jpg' },
     ]);
     expect(parseArticles('hello')).toEqual([]);
+  });
+
+  it('reads a quote-reply as wechat4u renders it', () => {
+    expect(parseQuote('「反诈宣传转发助手：【国家反诈中心】警惕 F7」\n- - - - - - - - - - - - - - -\n已阅')).toEqual({
+      quotedName: '反诈宣传转发助手', quotedText: '【国家反诈中心】警惕 F7', text: '已阅',
+    });
+    expect(parseQuote('已阅')).toBeUndefined();
+    expect(parseQuote('「不是引用」')).toBeUndefined();
   });
 
   it('reads a 视频号 share', () => {

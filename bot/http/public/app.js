@@ -73,7 +73,7 @@ const ROLE_ZH = { bureau: '市教育局', county: '县区教育局', school: '�
 const STATUS_ZH = { active: '正常', paused: '已暂停', left: '已退出', ambiguous: '待确认', pending: '待发送', sending: '发送中', sent: '已发送', failed: '失败', unknown: '结果不明', skipped: '已跳过' };
 const KIND_ZH = { article: '文章', text: '文字', image: '图片', video: '视频', channel_video: '视频号', mini_program: '小程序', file: '文件', letter: '一封信', attestation: '安装确认', case: '案例', work: '工作群', parent: '家长群', source: '来源群' };
 const REPORT_ZH = { monthly: '月报', half_year: '半年报', annual: '年报' };
-const LOGIN_ZH = { logged_out: '未登录', waiting_scan: '等待扫码', logged_in: '在线', error: '出错' };
+const LOGIN_ZH = { starting: '启动中', logged_out: '未登录', waiting_scan: '等待扫码', logged_in: '在线', error: '出错' };
 
 const fmtPct = (p) => (p === null || p === undefined ? '—' : `${p}%`);
 const fmtTime = (t) => (t ? new Date(t).toLocaleString('zh-CN', { timeZone: 'Asia/Shanghai', hour12: false }) : '—');
@@ -254,8 +254,8 @@ async function viewFigures(main) {
     const f = new FormData(e.target);
     try {
       await api('/api/figures', { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ period: String(f.get('period')).trim(), cases: Number(f.get('cases')), lossesYuan: Number(f.get('lossesYuan')) }) });
-      msg.textContent = '已保存';
-      route();
+      await route();
+      status('已保存');
     } catch (err) {
       msg.textContent = err.message;
       msg.className = 'status error';

@@ -103,7 +103,7 @@ export function registerPostRoutes(app: FastifyInstance, deps: ApiDeps): void {
     const post = await findPost(deps, req.params.code);
     const q = parseInput(coverageQuery, req.query);
     const scope = await narrowScope(deps.db.prisma, req.principal!, q);
-    const { rows, totals } = await coverageOfPost(deps.db.pool, { postId: post.id, by: q.by as CoverageBy, scope, belowPct: q.target });
+    const { rows, totals } = await coverageOfPost(deps.db.pool, { postCode: post.code, by: q.by as CoverageBy, scope, belowPct: q.target });
     return { post, q, scope, rows, totals };
   }
 

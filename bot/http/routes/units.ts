@@ -11,6 +11,26 @@ import type { ApiDeps } from '../server.ts';
 const GROUP_STATUSES = ['active', 'paused', 'left', 'ambiguous'] as const;
 const GROUP_KINDS = ['work', 'parent', 'source'] as const;
 
+interface AccountItem {
+  id: number | null;
+  name: string;
+  puppet: string | null;
+  loginState: string;
+  loginName: string | null;
+  lastLoginAt: Date | null;
+  heartbeatAt: Date | null;
+  throttle: { level: number; until: Date | null; throttled: boolean };
+  sentToday: number;
+  sentDay: string | null;
+  qr: { payload: string; svg: string } | null;
+}
+
+/** The login QR code as SVG while an account waits for a scan. */
+async function qrOf(state: string, url: string | null | undefined) {
+  if (state !== 'waiting_scan' || !url) return null;
+  return { payload: url, svg: await QRCode.toString(url, { type: 'svg', margin: 1, errorCorrectionLevel: 'M' }) };
+}
+
 /** Registers the unit, group, account and figures routes. */
 export function registerUnitRoutes(app: FastifyInstance, deps: ApiDeps): void {
   app.get('/api/me', async (req) => {
@@ -95,11 +115,10 @@ export function registerUnitRoutes(app: FastifyInstance, deps: ApiDeps): void {
     const rows = await deps.db.prisma.botAccount.findMany({ orderBy: { id: 'asc' } });
     const live = new Map((deps.accounts ? await deps.accounts() : []).map((a) => [a.name, a]));
     const now = deps.clock.now();
-    const items = [];
+    const items: AccountItem[] = [];
     for (const r of rows) {
       const l = live.get(r.name);
       const loginState = l?.loginState ?? r.loginState;
-      const qrUrl = l?.qrUrl ?? r.qrUrl;
       const throttled = r.throttledUntil !== null && r.throttledUntil.getTime() > now.getTime();
       items.push({
         id: r.id,
@@ -112,7 +131,15 @@ export function registerUnitRoutes(app: FastifyInstance, deps: ApiDeps): void {
         throttle: { level: r.throttleLevel, until: throttled ? r.throttledUntil : null, throttled },
         sentToday: r.sentDay ? r.sentToday : 0,
         sentDay: r.sentDay,
-        qr: loginState === 'waiting_scan' && qrUrl ? { payload: qrUrl, svg: await QRCode.toString(qrUrl, { type: 'svg', margin: 1, errorCorrectionLevel: 'M' }) } : null,
+        qr: await qrOf(loginState, l?.qrUrl ?? r.qrUrl),
+      });
+    }
+    // Accounts this process drives that have no bot_account row yet.
+    for (const l of live.values()) {
+      if (rows.some((r) => r.name === l.name)) continue;
+      items.push({
+        id: null, name: l.name, puppet: null, loginState: l.loginState, loginName: l.loginName ?? null, lastLoginAt: null, heartbeatAt: null,
+        throttle: { level: 0, until: null, throttled: false }, sentToday: 0, sentDay: null, qr: await qrOf(l.loginState, l.qrUrl),
       });
     }
     return { items };

@@ -1,0 +1,55 @@
+// A seeded random source for the simulated world, so that a scenario with a seed replays exactly.
+
+export interface Rng {
+  /** Uniform in [0, 1). */
+  next(): number;
+  /** Integer in [0, n). */
+  int(n: number): number;
+  pick<T>(list: readonly T[]): T;
+  /** Log-normal with the given median and 90th percentile. */
+  logNormal(median: number, p90: number): number;
+}
+
+/** mulberry32: small, fast, good enough for simulated people. */
+export function seededRng(seed: number): Rng {
+  let a = seed >>> 0 || 0x9e3779b9;
+  const next = () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const normal = () => {
+    const u = Math.max(next(), 1e-12);
+    const v = next();
+    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+  };
+  return {
+    next,
+    int: (n) => Math.floor(next() * n),
+    pick: (list) => list[Math.floor(next() * list.length)],
+    logNormal: (median, p90) => {
+      const sigma = p90 > median ? Math.log(p90 / median) / 1.2816 : 0;
+      return median * Math.exp(sigma * normal());
+    },
+  };
+}
+
+const SURNAMES = '黄李陈梁刘覃韦林张王杨苏何吴周赵谭莫蒙罗邓廖钟冯宁庞'.split('');
+const GIVEN = '明华丽芳伟强静敏婷杰涛军燕霞勇艳娟鹏辉玲斌磊平'.split('');
+
+/** A made-up member name: parents as "X妈妈"/"X爸爸" (with a child's name), staff as "X老师". */
+export function fakeName(rng: Rng, kind: 'work' | 'parent', taken: Set<string>): string {
+  for (let i = 0; i < 1000; i++) {
+    const s = rng.pick(SURNAMES);
+    const g = rng.pick(GIVEN);
+    const n = kind === 'parent' ? `${s}${g}${rng.next() < 0.6 ? '妈妈' : '爸爸'}` : `${s}${g}老师`;
+    const name = taken.has(n) ? `${n}${i + 2}` : n;
+    if (!taken.has(name)) {
+      taken.add(name);
+      return name;
+    }
+  }
+  throw new Error('could not make a unique name');
+}

@@ -1,0 +1,172 @@
+// Assembles the running bot for a list of WeChat accounts: account rows, the chat adapter and
+// ChatPort per account, the inbound pipeline (commands → source capture → relay reconciliation →
+// registry room events → ledger confirmations), delivery planning for captured posts, one relay worker per account, and
+// the schedules. bot/main.ts (one account, the real puppet) and the demo (several accounts, mock
+// puppets, virtual clock) both call it, so the demo runs exactly the production wiring.
+import fs from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { ScheduledTask } from 'node-cron';
+import { createPipeline, type Account, type AppContext, type InboundHandler } from './app.ts';
+import { createCommandHandler } from './commands/registry.ts';
+import type { Post } from './db/client.ts';
+import { planLateGroup, planPost } from './relay/plan.ts';
+import { relayReconciler } from './relay/reconcile.ts';
+import { checkJob, startSchedules, type ScheduledJob, type Schedules } from './relay/run-coordinator.ts';
+import { relaySettings, type RelaySettings } from './relay/settings.ts';
+import { startWorker, type RelayWorker } from './relay/worker.ts';
+import { ensureAccount, recordLoginState } from './registry/account.ts';
+import { createRegistryHandler } from './registry/groups.ts';
+import type { SourcesConfig } from './sources/config.ts';
+import { createSourceCapture } from './sources/inbound.ts';
+import { createConfirmations } from './ledger/confirm.ts';
+import { loadLedgerSettings, type LedgerSettings } from './ledger/settings.ts';
+import { attachReminderAccounts } from './ledger/reminders.ts';
+import { attachAdapter, createChatPort, type WechatAdapter } from './wechat/adapter.ts';
+import type { WechatBot } from './wechat/bot.ts';
+
+export const SCHEDULES_DIR = path.resolve(import.meta.dirname, '../schedules');
+
+export interface RuntimeBot {
+  /** WECHATY_NAME of the account (BotAccount.name). */
+  name: string;
+  /** The puppet package name (chooses the renderings the relay uses). */
+  puppet: string;
+  wechat: WechatBot;
+}
+
+export interface RuntimeOptions {
+  sources: SourcesConfig;
+  relay?: RelaySettings;
+  /** Uniform [0, 1) source for the relay's gaps (the demo passes a seeded one). */
+  random?: () => number;
+  /** Preloaded schedules/ (default: loaded from the project's schedules/ now). */
+  schedules?: LoadedSchedules;
+  ledger?: LedgerSettings;
+  /** Pipeline steps after the built-in ones. */
+  handlers?: InboundHandler[];
+}
+
+export interface Runtime {
+  accounts: Account[];
+  adapters: WechatAdapter[];
+  workers: RelayWorker[];
+  /** Resolves when every message seen so far has gone through the pipeline and the ledger. */
+  settled(): Promise<void>;
+  /** Stops schedules, workers and adapters (not the puppets' sessions: see bot/main.ts). */
+  stop(): Promise<void>;
+}
+
+/** A schedules/ module: a ScheduledJob (default export or `job`), or a self-starting job with `start()`. */
+type ScheduleModule = {
+  default?: unknown;
+  job?: unknown;
+  id?: string;
+  start?: (ctx: AppContext, sources: SourcesConfig, onPostCaptured?: (post: Post) => Promise<void> | void) => ScheduledTask;
+};
+
+export interface LoadedSchedules {
+  jobs: ScheduledJob[];
+  selfStarting: ScheduleModule[];
+  /** Job files that failed their check (not started; logged at start). */
+  problems: string[];
+}
+
+/**
+ * Imports schedules/*.ts. Separate from startRuntime because the demo must import them before it
+ * installs the virtual clock (module loading waits on timers that the fake clock would hold).
+ */
+export async function loadSchedules(dir = SCHEDULES_DIR): Promise<LoadedSchedules> {
+  const files = fs.readdirSync(dir).filter((f) => /\.(ts|js)$/.test(f) && !f.endsWith('.d.ts')).sort();
+  const jobs: ScheduledJob[] = [];
+  const selfStarting: ScheduleModule[] = [];
+  const problems: string[] = [];
+  for (const f of files) {
+    const mod = (await import(pathToFileURL(path.join(dir, f)).href)) as ScheduleModule;
+    if (mod.default ?? mod.job) {
+      let job: ScheduledJob;
+      try {
+        job = checkJob(mod.default ?? mod.job, f);
+      } catch (err) {
+        // One bad job file must not stop the other schedules (or the bot): say so loudly.
+        problems.push((err as Error).message);
+        continue;
+      }
+      if (jobs.some((j) => j.id === job.id)) throw new Error(`schedule ${f}: the id "${job.id}" is used twice`);
+      jobs.push(job);
+    } else if (typeof mod.start === 'function') selfStarting.push(mod);
+  }
+  return { jobs, selfStarting, problems };
+}
+
+/** Starts everything for `bots`; returns a handle that stops it again. */
+export async function startRuntime(ctx: AppContext, bots: RuntimeBot[], opts: RuntimeOptions): Promise<Runtime> {
+  const log = ctx.log.child({ name: 'runtime' });
+  const settings = opts.relay ?? relaySettings();
+  const workers: RelayWorker[] = [];
+  const onPostCaptured = async (post: Post): Promise<void> => {
+    const r = await planPost(ctx, post.id, settings);
+    log.info({ post: post.code, ...r }, 'deliveries planned');
+    for (const w of workers) w.wake();
+  };
+  // A group registered, resumed or switched to auto-forward gets the posts of the relevance period
+  // now (the relay-plan-groups schedule is the safety net for other processes).
+  const onGroupActivated = async (groupId: number): Promise<void> => {
+    const r = await planLateGroup(ctx, groupId, settings);
+    if (r.pending) log.info({ group: groupId, ...r }, 'late group planned');
+    for (const w of workers) w.wake();
+  };
+  const ledger = opts.ledger ?? loadLedgerSettings();
+  const confirmations = createConfirmations(ctx, { windowMs: ledger.windowMs });
+  const pipeline = createPipeline(
+    [
+      createCommandHandler(ctx, { sources: { config: opts.sources, onPostCaptured }, onGroupActivated }),
+      createSourceCapture(ctx, { config: opts.sources, onPostCaptured }),
+      relayReconciler(ctx),
+      createRegistryHandler(ctx),
+      confirmations,
+      ...(opts.handlers ?? []),
+    ],
+    ctx.log,
+  );
+
+  const accounts: Account[] = [];
+  const adapters: WechatAdapter[] = [];
+  for (const b of bots) {
+    const row = await ensureAccount(ctx.db.prisma, b.name, b.puppet);
+    const account: Account = { id: row.id, name: b.name, chat: createChatPort(b.wechat.wechaty, b.name, b.puppet) };
+    accounts.push(account);
+    adapters.push(attachAdapter({ wechaty: b.wechat.wechaty, account, pipeline, clock: ctx.clock, log: ctx.log }));
+    b.wechat.onStatus((s) => {
+      void recordLoginState(ctx.db.prisma, account.id, { state: s.state, user: s.user, qrcode: s.qrcode, at: ctx.clock.now() }).catch((err) =>
+        log.warn({ err: (err as Error).message, account: account.name }, 'could not record the login state'),
+      );
+    });
+  }
+  attachReminderAccounts(ctx, accounts); // schedules/reminders-*.ts remind through these accounts
+  for (const b of bots) await b.wechat.start();
+  for (const a of accounts) workers.push(startWorker(ctx, a, { settings, random: opts.random }));
+
+  const { jobs, selfStarting, problems } = opts.schedules ?? (await loadSchedules());
+  for (const p of problems) log.error(`${p} — this job is not started; the others run`);
+  const schedules: Schedules = startSchedules(ctx, jobs);
+  const tasks = selfStarting.map((m) => m.start!(ctx, opts.sources, onPostCaptured));
+
+  const settled = async () => {
+    await Promise.all(adapters.map((a) => a.settled()));
+    await confirmations.drain();
+  };
+  return {
+    accounts,
+    adapters,
+    workers,
+    settled,
+    stop: async () => {
+      for (const t of tasks) await t.stop();
+      await schedules.stop();
+      await Promise.all(workers.map((w) => w.stop()));
+      for (const a of adapters) a.detach();
+      await confirmations.stop();
+    },
+  };
+}

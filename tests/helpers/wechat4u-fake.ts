@@ -1,0 +1,157 @@
+// A fake of the web-WeChat HTTP endpoints, installed as the adapter of the axios module that
+// wechat4u uses, so the REAL wechaty-puppet-wechat4u runs offline: login, init, contacts,
+// synccheck/sync with queued raw messages (as WeChat sends them), and recorded sends.
+import { createRequire } from 'node:module';
+
+const requireHere = createRequire(import.meta.url);
+const axios = createRequire(requireHere.resolve('wechat4u'))('axios') as {
+  defaults: { adapter?: unknown };
+  AxiosError: new (message: string, code: string, config: unknown, request: unknown, response: unknown) => Error;
+};
+
+export interface RawContact {
+  UserName: string;
+  NickName: string;
+  VerifyFlag?: number;
+  ContactFlag?: number;
+  DisplayName?: string;
+  MemberList?: RawContact[];
+  MemberCount?: number;
+  EncryChatRoomId?: string;
+}
+
+export interface RawMessage {
+  MsgId: string;
+  FromUserName: string;
+  ToUserName: string;
+  MsgType: number;
+  Content: string;
+  CreateTime: number;
+  AppMsgType?: number;
+  Url?: string;
+  FileName?: string;
+  [k: string]: unknown;
+}
+
+export interface SentMessage {
+  to: string;
+  content: string;
+  type: number;
+  endpoint: string;
+}
+
+export const BOT: RawContact = { UserName: '@bot0000000000000000000000000000001', NickName: '反诈宣传转发助手' };
+
+const escapeHtml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+/** Installs the fake; returns controls. Call restore() when done. */
+export function installWebWechatFake(contacts: RawContact[]) {
+  const queue: RawMessage[] = [];
+  const sends: SentMessage[] = [];
+  const requests: string[] = [];
+  const uploads: number[] = [];
+  let nextRet: number[] = [];
+  let seq = 100000;
+  const all = () => [BOT, ...contacts];
+  const ok = { BaseResponse: { Ret: 0, ErrMsg: '' } };
+  const syncKey = () => ({ Count: 1, List: [{ Key: 1, Val: seq }] });
+
+  async function adapter(config: { url: string; method?: string; data?: unknown; params?: Record<string, unknown>; headers?: unknown }) {
+    const url = new URL(config.url);
+    const path = url.pathname;
+    requests.push(path);
+    const body = typeof config.data === 'string' && config.data.startsWith('{') ? JSON.parse(config.data) : config.data;
+    const respond = (data: unknown, status = 200, headers: Record<string, unknown> = {}) => ({ data, status, statusText: String(status), headers, config, request: {} });
+    if (path.endsWith('/jslogin')) return respond('window.QRLogin.code = 200; window.QRLogin.uuid = "fakeuuid==";');
+    if (path.endsWith('/mmwebwx-bin/login')) {
+      return respond('window.code=200;\nwindow.redirect_uri="https://wx.qq.com/cgi-bin/mmwebwx-bin/webwxnewloginpage?ticket=T&uuid=fakeuuid==&lang=zh_CN&scan=1";');
+    }
+    if (path.endsWith('/webwxnewloginpage')) {
+      const response = respond(
+        '<error><ret>0</ret><message></message><skey>@crypt_skey</skey><wxsid>sid1</wxsid><wxuin>123456</wxuin><pass_ticket>pt1</pass_ticket><isgrayscale>1</isgrayscale></error>',
+        301,
+        { 'set-cookie': ['webwx_data_ticket=dt1; Domain=.qq.com; Path=/'] },
+      );
+      throw new axios.AxiosError('Request failed with status code 301', 'ERR_BAD_RESPONSE', config, {}, response);
+    }
+    if (path.endsWith('/webwxinit')) {
+      return respond({ ...ok, SKey: '@crypt_skey', SyncKey: syncKey(), User: { ...BOT, Uin: 123456 }, ContactList: [], Count: 0 });
+    }
+    if (path.endsWith('/webwxstatusnotify') || path.endsWith('/webwxstatreport') || path.endsWith('/webwxlogout')) return respond(ok);
+    if (path.endsWith('/webwxgetcontact')) return respond({ ...ok, MemberList: all(), MemberCount: all().length, Seq: 0 });
+    if (path.endsWith('/webwxbatchgetcontact')) {
+      const wanted = new Set(((body as { List?: { UserName: string }[] })?.List ?? []).map((c) => c.UserName));
+      const found: RawContact[] = [];
+      for (const c of all()) {
+        if (wanted.has(c.UserName)) found.push(c);
+        for (const m of c.MemberList ?? []) if (wanted.has(m.UserName) && !found.some((f) => f.UserName === m.UserName)) found.push(m);
+      }
+      return respond({ ...ok, ContactList: found, Count: found.length });
+    }
+    if (path.endsWith('/synccheck')) {
+      if (queue.length === 0) await new Promise((r) => setTimeout(r, 30));
+      return respond(`window.synccheck={retcode:"0",selector:"${queue.length ? 2 : 0}"}`);
+    }
+    if (path.endsWith('/webwxsync')) {
+      const batch = queue.splice(0);
+      seq++;
+      return respond({ ...ok, AddMsgCount: batch.length, AddMsgList: batch, ModContactCount: 0, ModContactList: [], DelContactCount: 0, DelContactList: [], SyncKey: syncKey(), SyncCheckKey: syncKey(), SKey: '' });
+    }
+    if (path.endsWith('/webwxuploadmedia')) {
+      uploads.push(Buffer.isBuffer(config.data) ? config.data.length : 0);
+      return respond({ ...ok, MediaId: `@media${uploads.length}`, StartPos: 0, CDNThumbImgHeight: 0, CDNThumbImgWidth: 0 });
+    }
+    if (/webwxsend(msg|appmsg|msgimg|videomsg|emoticon)$/.test(path)) {
+      const msg = (body as { Msg: { ToUserName: string; Content?: string; Type: number; MediaId?: string } }).Msg;
+      const ret = nextRet.shift() ?? 0;
+      if (ret !== 0) return respond({ BaseResponse: { Ret: ret, ErrMsg: '' } });
+      sends.push({ to: msg.ToUserName, content: msg.Content ?? msg.MediaId ?? '', type: msg.Type, endpoint: path.split('/').pop()! });
+      return respond({ ...ok, MsgID: String(++seq), LocalID: String(seq) });
+    }
+    if (/webwxget(headimg|icon|msgimg)$/.test(path)) return respond('');
+    return respond({ ...ok });
+  }
+
+  const previous = axios.defaults.adapter;
+  axios.defaults.adapter = adapter;
+  let msgId = 5_000_000_000;
+  const now = () => Math.floor(Date.now() / 1000) + 1;
+
+  function push(m: Omit<RawMessage, 'MsgId' | 'CreateTime' | 'ToUserName'> & Partial<RawMessage>): string {
+    const raw: RawMessage = { MsgId: String(++msgId), CreateTime: now(), ToUserName: BOT.UserName, AppMsgType: 0, Url: '', FileName: '', Status: 3, ImgStatus: 1, ...m } as RawMessage;
+    queue.push(raw);
+    return raw.MsgId;
+  }
+
+  return {
+    sends,
+    requests,
+    uploads,
+    /** Makes the next sends fail with these Ret codes (e.g. 1205: too fast). */
+    failNextSends: (...rets: number[]) => void (nextRet = rets),
+    /** Queues a raw message for the next sync. */
+    push,
+    /** A text from a member in a room, as WeChat sends it ("@member:<br/>text"). */
+    roomText: (roomId: string, memberId: string, text: string) =>
+      push({ FromUserName: roomId, MsgType: 1, Content: `${memberId}:<br/>${escapeHtml(text).replace(/\n/g, '<br/>')}` }),
+    restore: () => {
+      axios.defaults.adapter = previous;
+    },
+  };
+}
+
+/** The escaped app-message XML of an official-account push with several articles. */
+export function rawArticlePush(account: string, articles: { title: string; url: string; digest?: string }[]): string {
+  const items = articles
+    .map((a) => `<item><itemshowtype>0</itemshowtype><title><![CDATA[${a.title}]]></title><url><![CDATA[${a.url.replace(/&/g, '&amp;')}]]></url><shorturl><![CDATA[]]></shorturl><pub_time>1763863200</pub_time><cover><![CDATA[https://mmbiz.qpic.cn/x/0?wx_fmt=jpeg]]></cover><digest><![CDATA[${a.digest ?? ''}]]></digest></item>`)
+    .join('');
+  const f = articles[0];
+  const xml = `<msg><appmsg appid="" sdkver="0"><title><![CDATA[${f.title}]]></title><des><![CDATA[${f.digest ?? ''}]]></des><action></action><type>5</type><showtype>1</showtype><content></content><contentattr>0</contentattr><url><![CDATA[${f.url.replace(/&/g, '&amp;')}]]></url><lowurl></lowurl><appattach><totallen>0</totallen><attachid></attachid><fileext></fileext></appattach><extinfo></extinfo><mmreader><category type="20" count="${articles.length}"><name><![CDATA[${account}]]></name><topnew><cover><![CDATA[]]></cover><width>0</width><height>0</height><digest><![CDATA[]]></digest></topnew>${items}</category><publisher><username><![CDATA[gh_a1b2c3d4e5f6]]></username><nickname><![CDATA[${account}]]></nickname></publisher><template_header></template_header><template_detail></template_detail><forbid_forward>0</forbid_forward></mmreader><thumburl><![CDATA[]]></thumburl></appmsg><fromusername><![CDATA[gh_a1b2c3d4e5f6]]></fromusername><appinfo><version>0</version><appname><![CDATA[]]></appname><isforceupdate>1</isforceupdate></appinfo></msg>`;
+  return escapeHtml(xml);
+}
+
+/** The escaped XML of a 视频号 share (AppMsgType 51). */
+export function rawChannelShare(nickname: string, objectId: string, desc: string): string {
+  const xml = `<msg><appmsg appid="" sdkver="0"><title>当前微信版本不支持展示该内容，请升级至最新版本。</title><des></des><type>51</type><url>https://support.weixin.qq.com/update/</url><finderFeed><objectId>${objectId}</objectId><objectNonceId>1234_0_0_0_0_0</objectNonceId><feedType>4</feedType><nickname>${nickname}</nickname><username>v2_abc@finder</username><avatar><![CDATA[https://wx.qlogo.cn/a.jpg]]></avatar><desc>${desc}</desc><mediaCount>1</mediaCount><localId>0</localId><authIconType>1</authIconType><authIconUrl><![CDATA[]]></authIconUrl><mediaList><media><mediaType>4</mediaType><url><![CDATA[https://finder.video.qq.com/x]]></url><thumbUrl><![CDATA[https://finder.video.qq.com/t]]></thumbUrl><width>1080</width><height>1920</height><videoPlayDuration>45</videoPlayDuration></media></mediaList></finderFeed></appmsg><fromusername>wxid_x</fromusername></msg>`;
+  return escapeHtml(xml);
+}
