@@ -139,12 +139,13 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
     });
     world.schedule(codes);
     const progress = createProgress(db.pool, say);
-    const ticker = setInterval(() => void progress().catch((err) => log.error({ err }, 'demo progress poll failed')), 30 * 60_000);
+    // Progress lines only when someone reads them (--json prints the report alone).
+    const ticker = opts.json ? undefined : setInterval(() => void progress().catch((err) => log.error({ err }, 'demo progress poll failed')), 30 * 60_000);
     await vc.runUntil(end);
     clearInterval(ticker);
     await runtime.stop();
     runtime = undefined;
-    await progress();
+    if (!opts.json) await progress();
 
     const report = await buildReport(db.pool, {
       scenario: scenario.name,
