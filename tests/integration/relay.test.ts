@@ -2,6 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { AppContext } from '../../bot/app.ts';
 import { SendError, type GroupMessage } from '../../bot/chat-types.ts';
 import { fixedClock } from '../../bot/clock.ts';
+import { connect } from '../../bot/db/client.ts';
 import { planLateGroup, planPost } from '../../bot/relay/plan.ts';
 import { relayReconciler } from '../../bot/relay/reconcile.ts';
 import { deliveriesOf, unknownDeliveries } from '../../bot/relay/report.ts';
@@ -367,6 +368,37 @@ describe('sending', () => {
     expect(new Set(chat.sent.map((s) => s.roomId)).size).toBe(6);
     expect((await rows(post.id)).map((d) => [d.status, d.attempts])).toEqual(Array(6).fill(['sent', 1]));
     expect(chat.sent[2].at.getTime() - chat.sent[1].at.getTime()).toBeGreaterThanOrEqual(60_000);
+  });
+
+  it('survives the database dropping its connections mid-fan-out without sending anything twice', async () => {
+    const clock = fixedClock(bj('2026-11-27T09:00'));
+    const cap = captureLog('info');
+    const ctx = testContext(db, clock, cap.log);
+    const world = await seedWorld(db.pool, names('dbdrop'), [{ kind: 'work', account: 0, count: 8 }]);
+    const chat = new RecordingChat(world.accounts[0].name, clock);
+    const admin = connect(db.url, { max: 1 });
+    chat.onSay = async (_room, _out, n) => {
+      if (n === 3) {
+        // The relay's connections (the worker's own and the pool's), not the test's Prisma client.
+        await admin.pool.query(
+          `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+            WHERE datname = current_database() AND pid <> pg_backend_pid()
+              AND (query ILIKE '%delivery%' OR query ILIKE '%synchronous_commit%' OR query ILIKE '%advisory%' OR query ILIKE '%bot_account%')`,
+        );
+      }
+    };
+    const post = await addPost(db.pool, world, {});
+    await planPost(ctx, post.id, testSettings());
+    await startWorker(ctx, account(world, 0, chat), { settings: testSettings({ pollMs: 1000 }), stopWhenIdle: true }).done;
+    await admin.close();
+    const rooms = chat.sent.map((s) => s.roomId);
+    expect(new Set(rooms).size).toBe(rooms.length);
+    expect(rooms).toHaveLength(8);
+    const log = await rows(post.id);
+    // The third send went out while its row could not be finished: unknown, reported, not resent.
+    expect(log.filter((d) => d.status === 'unknown').map((d) => d.room_id)).toEqual([rooms[2]]);
+    expect(log.filter((d) => d.status === 'sent')).toHaveLength(7);
+    expect(cap.messages()).toContain('relay loop error (database?); retrying shortly');
   });
 
   it('a picture that cannot be fetched does not undo the post that went out', async () => {
