@@ -145,7 +145,10 @@ export async function startRuntime(ctx: AppContext, bots: RuntimeBot[], opts: Ru
   }
   attachReminderAccounts(ctx, accounts); // schedules/reminders-*.ts remind through these accounts
   for (const b of bots) await b.wechat.start();
-  for (const a of accounts) workers.push(startWorker(ctx, a, { settings, random: opts.random }));
+  // Nothing is claimed while an account is logged out (a claimed row would wait in `sending`).
+  accounts.forEach((a, i) =>
+    workers.push(startWorker(ctx, a, { settings, random: opts.random, online: () => bots[i].wechat.status().state === 'logged_in' })),
+  );
 
   const { jobs, selfStarting, problems } = opts.schedules ?? (await loadSchedules());
   for (const p of problems) log.error(`${p} — this job is not started; the others run`);
