@@ -51,13 +51,19 @@ export interface CaptureResult {
   created: boolean;
 }
 
-/** Finds or creates the source row. */
+/**
+ * Finds or creates the source row. Two accounts seeing a channel's first push at once race on
+ * the unique key: the loser reads the winner's row.
+ */
 export async function ensureSource(prisma: PrismaClient, ref: SourceRef): Promise<Source> {
-  return prisma.source.upsert({
-    where: { key: ref.key },
-    create: { kind: ref.kind, scope: ref.scope, name: ref.name, key: ref.key },
-    update: {},
-  });
+  const found = await prisma.source.findUnique({ where: { key: ref.key } });
+  if (found) return found;
+  try {
+    return await prisma.source.create({ data: { kind: ref.kind, scope: ref.scope, name: ref.name, key: ref.key } });
+  } catch (err) {
+    if ((err as { code?: string }).code !== 'P2002') throw err;
+    return prisma.source.findUniqueOrThrow({ where: { key: ref.key } });
+  }
 }
 
 const clip = (s: string, n: number) => (s.length > n ? s.slice(0, n - 1) + '…' : s);
