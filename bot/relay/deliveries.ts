@@ -8,6 +8,7 @@
 // row either pending-and-never-begun (sent later, once) or begun (becomes unknown, never resent);
 // and the next durable beginSend flushes the WAL written before it anyway.
 import type pg from 'pg';
+import type { RenderPost } from './render.ts';
 
 /** A pool or one client: the worker runs its bookkeeping on its own connection. */
 export type Queryable = Pick<pg.Pool, 'query'>;
@@ -18,17 +19,8 @@ export interface ClaimedDelivery {
   groupId: number;
   attempts: number;
   dueAt: Date;
-  post: {
-    code: string;
-    kind: string;
-    title: string;
-    summary: string;
-    url: string | null;
-    urgent: boolean;
-    media: unknown;
-    confirmWords: string[];
-    sourceName: string;
-  };
+  post: RenderPost;
+
   group: {
     kind: 'work' | 'parent' | 'source';
     status: 'active' | 'paused' | 'left' | 'ambiguous';

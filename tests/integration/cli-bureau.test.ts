@@ -1,16 +1,14 @@
 // `antifraud token …` and `antifraud report …` as a user runs them.
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashToken } from '../../bot/http/tokens.ts';
 import { bureauWorld } from '../helpers/bureau-world.ts';
 import { freshDb, type TestDb } from '../helpers/db.ts';
+import { runCli } from '../helpers/cli.ts';
 
-const run = promisify(execFile);
 let db: TestDb;
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'antifraud-cli-bureau-'));
 beforeAll(async () => {
@@ -22,15 +20,7 @@ afterAll(async () => {
   await db.drop();
 });
 
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run('node', ['bin/antifraud.js', ...args], { env: { ...process.env, DATABASE_URL: db.url, LEDGER_SECRET: db.ledgerSecret, LOG_LEVEL: 'warn' } });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const cli = (args: string[]) => runCli(db, args);
 
 describe('antifraud token', { timeout: 90_000 }, () => {
   it('creates a token shown once and stored hashed, lists without secrets, revokes', async () => {

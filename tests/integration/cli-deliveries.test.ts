@@ -1,30 +1,18 @@
 // `antifraud deliveries <post-code>` as a user runs it.
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixedClock } from '../../bot/clock.ts';
 import { planPost } from '../../bot/relay/plan.ts';
 import { freshDb, type TestDb } from '../helpers/db.ts';
 import { addPost, seedWorld, testContext, testSettings } from '../helpers/relay-world.ts';
+import { runCli } from '../helpers/cli.ts';
 
-const run = promisify(execFile);
 let db: TestDb;
 beforeAll(async () => {
   db = await freshDb();
 });
 afterAll(async () => db.drop());
 
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run('node', ['bin/antifraud.js', ...args], {
-      env: { ...process.env, DATABASE_URL: db.url, LEDGER_SECRET: db.ledgerSecret, LOG_LEVEL: 'warn' },
-    });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const cli = (args: string[]) => runCli(db, args);
 
 describe('antifraud deliveries', () => {
   it('shows the delivery log of one post, and the unknown sends', async () => {

@@ -1,30 +1,18 @@
 // The `antifraud` command as a user runs it: help, import twice, and one clear line on bad input.
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshDb, type TestDb } from '../helpers/db.ts';
+import { runCli } from '../helpers/cli.ts';
 
-const run = promisify(execFile);
 let db: TestDb;
 beforeAll(async () => {
   db = await freshDb();
 });
 afterAll(async () => db.drop());
 
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run('node', ['bin/antifraud.js', ...args], {
-      env: { ...process.env, DATABASE_URL: db.url, LEDGER_SECRET: db.ledgerSecret, LOG_LEVEL: 'warn' },
-    });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const cli = (args: string[]) => runCli(db, args);
 
 describe('antifraud CLI', () => {
   it('explains itself', async () => {
@@ -68,9 +56,7 @@ describe('antifraud CLI', () => {
   });
 
   it('says how to fix a bad setting', async () => {
-    const { stderr, code } = await run('node', ['bin/antifraud.js', 'org', 'list'], {
-      env: { ...process.env, DATABASE_URL: 'mysql://x', LEDGER_SECRET: db.ledgerSecret },
-    }).catch((e) => e);
+    const { stderr, code } = await runCli(db, ['org', 'list'], { DATABASE_URL: 'mysql://x' });
     expect(code).toBe(78);
     expect(stderr).toContain('DATABASE_URL is not a postgresql:// URL — unset it to use the embedded database');
   });
