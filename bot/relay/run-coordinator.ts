@@ -1,9 +1,6 @@
 // Scheduled jobs over node-cron 4 with a PostgreSQL run coordinator: each (job, slot) fires once
 // across any number of processes (INSERT … ON CONFLICT DO NOTHING on cron_fire). Jobs are files
 // schedules/<id>.ts exporting { id, cron, description, run(ctx, slot), catchUp? }.
-import fs from 'node:fs';
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import cron, { type ScheduledTask } from 'node-cron';
 import type pg from 'pg';
 import type { AppContext } from '../app.ts';
@@ -69,31 +66,6 @@ export function checkJob(job: unknown, file = '(job)'): ScheduledJob {
   }
   if (problems.length) throw new Error(`schedule ${file}: ${problems.join('; ')}`);
   return j as ScheduledJob;
-}
-
-/**
- * Imports schedules/*.ts and returns the jobs they export (default export or `job`), checked;
- * duplicate ids are refused. Files without a job export (jobs that need other arguments, such
- * as poll-feeds) are listed in `others`; main.ts starts those itself.
- */
-export async function loadScheduleFiles(
-  dir = path.resolve(import.meta.dirname, '../../schedules'),
-): Promise<{ jobs: ScheduledJob[]; others: string[] }> {
-  const files = fs.readdirSync(dir).filter((f) => /\.(ts|js)$/.test(f) && !f.endsWith('.d.ts')).sort();
-  const jobs: ScheduledJob[] = [];
-  const others: string[] = [];
-  for (const f of files) {
-    const mod = await import(pathToFileURL(path.join(dir, f)).href);
-    const exported = mod.default ?? mod.job;
-    if (exported === undefined) {
-      others.push(f);
-      continue;
-    }
-    const job = checkJob(exported, f);
-    if (jobs.some((j) => j.id === job.id)) throw new Error(`schedule ${f}: the id "${job.id}" is used twice`);
-    jobs.push(job);
-  }
-  return { jobs, others };
 }
 
 /** The slots of `expr` in (`from`, `to`], newest first. */

@@ -1,7 +1,8 @@
 import cron from 'node-cron';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { fixedClock, systemClock } from '../../bot/clock.ts';
-import { checkJob, claimSlot, loadScheduleFiles, ScheduleSlot, slotsBetween, startSchedules, type ScheduledJob } from '../../bot/relay/run-coordinator.ts';
+import { checkJob, claimSlot, ScheduleSlot, slotsBetween, startSchedules, type ScheduledJob } from '../../bot/relay/run-coordinator.ts';
+import { loadSchedules } from '../../bot/runtime.ts';
 import { localMinute } from '../../bot/relay/tz.ts';
 import unknownReport from '../../schedules/relay-unknown-report.ts';
 import { freshDb, type TestDb } from '../helpers/db.ts';
@@ -103,10 +104,11 @@ describe('run coordinator', () => {
   });
 
   it('loads the schedules/ files and refuses malformed jobs with a reason', async () => {
-    const { jobs, others } = await loadScheduleFiles();
-    expect(jobs.map((j) => j.id)).toEqual(expect.arrayContaining(['relay-plan-groups', 'relay-unknown-report']));
+    const { jobs, selfStarting, problems } = await loadSchedules();
+    expect(jobs.map((j) => j.id)).toEqual(expect.arrayContaining(['relay-plan-groups', 'relay-unknown-report', 'report-monthly', 'reminders-parent']));
     expect(new Set(jobs.map((j) => j.id)).size).toBe(jobs.length);
-    expect(others).toContain('poll-feeds.ts');
+    expect(selfStarting.map((m) => m.id)).toContain('poll-feeds');
+    expect(problems).toEqual([]);
     expect(() => checkJob({ id: 'Bad Id', cron: '61 * * * *', run: 1 }, 'x.ts')).toThrow(
       'schedule x.ts: id must be kebab-case text, e.g. "monthly-report"; cron "61 * * * *" is not a valid node-cron expression; run(ctx, slot) must be a function',
     );
