@@ -4,9 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createConfirmations, type Confirmations } from '../../bot/ledger/confirm.ts';
 import { memberKey } from '../../bot/ledger/member-key.ts';
 import { runReminders } from '../../bot/ledger/reminders.ts';
-import { importOrg, parseOrgCsv } from '../../bot/registry/org-import.ts';
 import { chatWorld, REFERENCE_TIME, type ChatWorld } from '../helpers/chat-fixture.ts';
-import { freshDb, type TestDb } from '../helpers/db.ts';
+import { freshDb, importOrgCodes, type TestDb } from '../helpers/db.ts';
 
 const ORG = `county,name,kind,parent
 ,钦州市教育局,city,
@@ -48,8 +47,7 @@ async function says(name: string, room: typeof cls, text: string): Promise<strin
 
 beforeAll(async () => {
   db = await freshDb();
-  const r = await importOrg(db.prisma, parseOrgCsv(ORG));
-  const code = r.created.find((c) => c.name === '城东小学')!.code;
+  const code = (await importOrgCodes(db, ORG))['城东小学'];
   let confirmations: Confirmations | undefined;
   w = await chatWorld({ db, handlers: [{ name: 'ledger', group: (m, a) => confirmations!.group!(m, a) }] });
   ledger = confirmations = createConfirmations(w.ctx, { flushMs: 60_000 });

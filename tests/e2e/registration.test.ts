@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { importOrg, parseOrgCsv } from '../../bot/registry/org-import.ts';
 import { chatWorld, type ChatWorld } from '../helpers/chat-fixture.ts';
-import { freshDb, type TestDb } from '../helpers/db.ts';
+import { freshDb, importOrgCodes, type TestDb } from '../helpers/db.ts';
 
 const ORG = `county,name,kind,parent
 ,钦州市教育局,city,
@@ -15,8 +14,7 @@ let w: ChatWorld;
 let codes: Record<string, string>;
 beforeAll(async () => {
   db = await freshDb();
-  const r = await importOrg(db.prisma, parseOrgCsv(ORG));
-  codes = Object.fromEntries(r.created.map((c) => [c.name, c.code]));
+  codes = await importOrgCodes(db, ORG);
   w = await chatWorld({ db });
 });
 afterAll(async () => {

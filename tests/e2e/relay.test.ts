@@ -6,9 +6,8 @@ import { planPost } from '../../bot/relay/plan.ts';
 import { relayReconciler } from '../../bot/relay/reconcile.ts';
 import { localMinute } from '../../bot/relay/tz.ts';
 import { startWorker } from '../../bot/relay/worker.ts';
-import { importOrg, parseOrgCsv } from '../../bot/registry/org-import.ts';
 import { chatWorld, REFERENCE_TIME, type ChatWorld } from '../helpers/chat-fixture.ts';
-import { freshDb, type TestDb } from '../helpers/db.ts';
+import { freshDb, importOrgCodes, type TestDb } from '../helpers/db.ts';
 import { testContext, testSettings } from '../helpers/relay-world.ts';
 import { fixedClock } from '../../bot/clock.ts';
 
@@ -23,7 +22,7 @@ let w: ChatWorld;
 let code: string;
 beforeAll(async () => {
   db = await freshDb();
-  code = (await importOrg(db.prisma, parseOrgCsv(ORG))).created.find((c) => c.name === '城东小学')!.code;
+  code = (await importOrgCodes(db, ORG))['城东小学'];
   w = await chatWorld({ db, handlers: [relayReconciler(testContext(db, fixedClock(REFERENCE_TIME)))] });
 });
 afterAll(async () => {

@@ -2,6 +2,7 @@
 import crypto from 'node:crypto';
 import { inject } from 'vitest';
 import { connect, type Db } from '../../bot/db/client.ts';
+import { importOrg, parseOrgCsv } from '../../bot/registry/org-import.ts';
 
 export interface TestDb extends Db {
   name: string;
@@ -34,4 +35,10 @@ export async function freshDb(): Promise<TestDb> {
 /** The admin URL of the test server (to make databases of one's own). */
 export function adminUrl(): string {
   return inject('pgAdminUrl');
+}
+
+/** Imports an org CSV into `db`; returns each new unit's enrollment code by unit name. */
+export async function importOrgCodes(db: Pick<TestDb, 'prisma'>, csv: string): Promise<Record<string, string>> {
+  const r = await importOrg(db.prisma, parseOrgCsv(csv));
+  return Object.fromEntries(r.created.map((c) => [c.name, c.code]));
 }
