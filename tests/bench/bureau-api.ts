@@ -1,15 +1,10 @@
 // Bureau API bench: a city of 6 counties × 40 schools × 15 groups (3,600 groups) and 30 posts each
 // sent to every group (108,000 deliveries). Times the dashboard's requests and a city report.
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
+import { withBenchDatabase } from './_database.ts';
 import { fixedClock } from '../../bot/clock.ts';
-import { connect } from '../../bot/db/client.ts';
-import { startEmbedded } from '../../bot/db/embedded.ts';
-import { migrate } from '../../bot/db/migrate.ts';
 import { createToken } from '../../bot/http/tokens.ts';
 import { buildServer } from '../../bot/http/server.ts';
-import { createLogger, silentLogger } from '../../bot/log.ts';
+import { silentLogger } from '../../bot/log.ts';
 import { reportXlsx } from '../../bot/reports/export.ts';
 import { generateReport } from '../../bot/reports/generate.ts';
 
@@ -65,15 +60,8 @@ async function time<T>(label: string, n: number, fn: () => Promise<T>): Promise<
 }
 
 async function run(): Promise<void> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-bureau-'));
-  fs.chmodSync(dir, 0o755);
-  const server = await startEmbedded(dir, 'bench', createLogger({ level: 'warn', pretty: false }));
-  try {
-    const admin = connect(server.url('postgres'), { max: 1 });
-    await admin.pool.query("CREATE DATABASE bench ENCODING 'UTF8' TEMPLATE template0");
-    await admin.close();
-    const db = connect(server.url('bench'), { max: 10 });
-    await migrate(db.pool, silentLogger());
+  await withBenchDatabase('bureau', 10, async (base) => {
+    const db = base;
     const t0 = performance.now();
     await seed(db.pool);
     const { rows } = await db.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM delivery');
@@ -99,11 +87,7 @@ async function run(): Promise<void> {
     const report = await time('city monthly report (108k deliveries)', 3, () => generateReport({ db, clock }, 'monthly', '2026-11', 1, { refresh: true }));
     await time('  its XLSX', 3, () => reportXlsx(report.data));
     await app.close();
-    await db.close();
-  } finally {
-    await server.stop();
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  });
 }
 
 export default { name: 'bureau-api', description: 'dashboard requests and a city report over 3,600 groups × 30 posts', run };

@@ -2,15 +2,9 @@
 //   npx tsx tests/bench/chat-side.ts
 // Command parsing and URL canonicalisation (pure), post capture with duplicates (real PostgreSQL),
 // and commands through Wechaty + the mock puppet end to end.
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
+import { withBenchDatabase } from './_database.ts';
 import { performance } from 'node:perf_hooks';
 import { parseCommand } from '../../bot/commands/registry.ts';
-import { connect } from '../../bot/db/client.ts';
-import { startEmbedded } from '../../bot/db/embedded.ts';
-import { migrate } from '../../bot/db/migrate.ts';
-import { createLogger } from '../../bot/log.ts';
 import { importOrg, parseOrgCsv } from '../../bot/registry/org-import.ts';
 import { canonicalUrl } from '../../bot/sources/canonical.ts';
 import { capturePost, ensureSource } from '../../bot/sources/capture.ts';
@@ -33,16 +27,8 @@ function pure(): void {
 
 async function main(): Promise<void> {
   pure();
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-chat-'));
-  fs.chmodSync(dir, 0o755);
-  const log = createLogger({ level: 'warn', pretty: false });
-  const server = await startEmbedded(dir, 'bench', log);
-  try {
-    const admin = connect(server.url('postgres'), { max: 1 });
-    await admin.pool.query('CREATE DATABASE bench ENCODING UTF8 TEMPLATE template0');
-    await admin.close();
-    const db = connect(server.url('bench'), { max: 5 });
-    await migrate(db.pool, log);
+  await withBenchDatabase('chat', 5, async (base) => {
+    const db = base;
 
     // Capture: 1,000 distinct articles, then the same 1,000 again from a second source.
     const a = await ensureSource(db.prisma, { kind: 'official', scope: 'national', name: '国家反诈中心', key: 'official:国家反诈中心' });
@@ -74,11 +60,7 @@ async function main(): Promise<void> {
       line(`${cmd} via mock puppet (200×)`, `p50 ${pct(lat, 50).toFixed(1)} ms, p99 ${pct(lat, 99).toFixed(1)} ms`);
     }
     await w.stop();
-    await db.close();
-  } finally {
-    await server.stop();
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  });
 }
 
 await main();

@@ -1,14 +1,8 @@
 // Fan-out bench: 3 accounts × 500 groups, one post, gaps scaled down to 4–10 ms, a ChatPort that
 // answers at once. Prints the makespan against the rate-limit bound (the sum of the gaps each
 // account chose; target ≤ 1.05×) and the delivery-log bookkeeping time per delivery.
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
+import { withBenchDatabase } from './_database.ts';
 import { systemClock } from '../../bot/clock.ts';
-import { connect } from '../../bot/db/client.ts';
-import { startEmbedded } from '../../bot/db/embedded.ts';
-import { migrate } from '../../bot/db/migrate.ts';
-import { createLogger, silentLogger } from '../../bot/log.ts';
 import { planPost } from '../../bot/relay/plan.ts';
 import { startWorker } from '../../bot/relay/worker.ts';
 import { addPost, RecordingChat, seedWorld, testContext, testSettings } from '../helpers/relay-world.ts';
@@ -17,15 +11,8 @@ const ACCOUNTS = 3;
 const GROUPS = 500;
 
 async function run(): Promise<void> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-fanout-'));
-  fs.chmodSync(dir, 0o755);
-  const server = await startEmbedded(dir, 'bench', createLogger({ level: 'warn', pretty: false }));
-  try {
-    const admin = connect(server.url('postgres'), { max: 1 });
-    await admin.pool.query("CREATE DATABASE bench ENCODING 'UTF8' TEMPLATE template0");
-    await admin.close();
-    const db = { ...connect(server.url('bench'), { max: 12 }), ledgerSecret: 'bench-ledger-secret-0123456789abcdef' };
-    await migrate(db.pool, silentLogger());
+  await withBenchDatabase('fanout', 12, async (base) => {
+    const db = { ...base, ledgerSecret: 'bench-ledger-secret-0123456789abcdef' };
     const names = Array.from({ length: ACCOUNTS }, (_, i) => `bench-${i + 1}`);
     const world = await seedWorld(db.pool, names, names.map((_, i) => ({ kind: 'work' as const, account: i, count: GROUPS })));
     const ctx = testContext(db, systemClock);
@@ -62,11 +49,7 @@ async function run(): Promise<void> {
     const bound = Math.max(...workers.map((w) => w.stats.gapMsTotal));
     console.log(`fan-out makespan (first send → last send, all accounts): ${total.toFixed(0)} ms incl. start-up; rate-limit bound ${bound.toFixed(0)} ms`);
     console.log(`worst per-account ratio ${worst.toFixed(3)} (target ≤ 1.05) — ${worst <= 1.05 ? 'OK' : 'ABOVE TARGET'}`);
-    await db.close();
-  } finally {
-    await server.stop();
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  });
 }
 
 export default { name: 'fanout', description: `${ACCOUNTS} accounts × ${GROUPS} groups, gaps 4–10 ms`, run };
