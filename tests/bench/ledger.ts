@@ -6,19 +6,15 @@
 //     1,000,000 confirmations, by group, school and county — from the counters (what the project
 //     uses) and, for comparison, from a roll-up query counting confirmation rows.
 // Data is generated with set-based SQL. A private embedded PostgreSQL is started in a temp dir.
-import fs from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
 import type { Account, AppContext } from '../../bot/app.ts';
 import type { GroupMessage } from '../../bot/chat-types.ts';
 import { systemClock } from '../../bot/clock.ts';
-import { connect } from '../../bot/db/client.ts';
-import { startEmbedded } from '../../bot/db/embedded.ts';
-import { migrate } from '../../bot/db/migrate.ts';
 import { createConfirmations, INSERT_SQL, insertParams, type ConfirmItem } from '../../bot/ledger/confirm.ts';
 import { coverageByPost, type CoverageBy } from '../../bot/ledger/coverage.ts';
 import { memberKey } from '../../bot/ledger/member-key.ts';
 import { createLogger } from '../../bot/log.ts';
+import { withBenchDatabase } from './_database.ts';
 
 const arg = (name: string, dflt: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -34,13 +30,6 @@ const RUNS = arg('runs', 40);
 const BATCH = 5_000;
 
 const log = createLogger({ level: 'warn', pretty: false });
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'antifraud-bench-'));
-fs.chmodSync(dir, 0o755);
-const server = await startEmbedded(dir, 'bench', log);
-const admin = connect(server.url('postgres'), { max: 1 });
-await admin.pool.query(`CREATE DATABASE bench ENCODING 'UTF8' TEMPLATE template0`);
-await admin.close();
-const db = connect(server.url('bench'), { max: 4 });
 const secret = 'bench-ledger-secret-0123456789abcdef';
 
 function pct(sorted: number[], p: number): number {
@@ -48,8 +37,7 @@ function pct(sorted: number[], p: number): number {
 }
 const ms = (n: number) => `${n.toFixed(1)} ms`;
 
-try {
-  await migrate(db.pool, log);
+await withBenchDatabase('ledger', 4, async (db) => {
   const q = (sql: string, params: unknown[] = []) => db.pool.query(sql, params);
   console.log(`machine: ${os.cpus()[0]?.model ?? 'unknown cpu'}, ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB RAM, node ${process.version}, ${(await q('SHOW server_version')).rows[0].server_version} (embedded)`);
 
@@ -78,7 +66,7 @@ try {
     db: { prisma: db.prisma, pool: db.pool, url: db.url, close: db.close },
     clock: systemClock,
     log,
-    config: { dataDir: dir, puppet: 'mock', botName: 'bench', httpPort: 0, httpHost: '127.0.0.1', timeZone: 'Asia/Shanghai', logLevel: 'warn' },
+    config: { dataDir: os.tmpdir(), puppet: 'mock', botName: 'bench', httpPort: 0, httpHost: '127.0.0.1', timeZone: 'Asia/Shanghai', logLevel: 'warn' },
     ledgerSecret: secret,
   };
   const account: Account = { id: 1, name: 'bench', chat: {} as Account['chat'] };
@@ -186,8 +174,4 @@ try {
   const scoped = await time(() => coverageByPost(db.pool, { postCode: 'F1', by: 'group', scope: { countyId: 2 } }));
   console.log(`   group, one county (~${Math.round(GROUPS / COUNTIES)} groups): median ${ms(scoped.median)}, p95 ${ms(scoped.p95)}`);
   console.log('   (target: median ≤ 50 ms)');
-} finally {
-  await db.close();
-  await server.stop();
-  fs.rmSync(dir, { recursive: true, force: true });
-}
+});
