@@ -92,7 +92,11 @@ export interface ChatPort {
   /** Sends to a room; throws SendError (with `sent: false` when provably not sent). */
   sayToRoom(roomId: string, out: Outgoing): Promise<void>;
   sayToContact(contactId: string, out: Outgoing): Promise<void>;
+  /** The room's members (names as shown in the room); fetched when needed, cached by the adapter. */
   roomMembers(roomId: string): Promise<Member[]>;
+  /** Topic and member count from the room's payload (no member loading); undefined when unknown. */
+  room(roomId: string): Promise<RoomInfo | undefined>;
+  /** The rooms of the current session (never those of an earlier login), from their payloads. */
   rooms(): Promise<RoomInfo[]>;
 }
 

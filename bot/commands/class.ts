@@ -46,7 +46,7 @@ export const classCommand = defineCommand({
       await deps.groupActivated(reg.group.id);
       return t('registry.resumed_after_rejoin', { what: describeGroup(reg.group) });
     }
-    const memberCount = await account.chat.roomMembers(msg!.roomId).then((m) => m.length, () => 0);
+    const memberCount = await account.chat.room(msg!.roomId).then((r) => r?.memberCount ?? 0, () => 0);
     await prisma.$transaction(async (tx) => {
       const g = await tx.chatGroup.create({
         data: {

@@ -57,7 +57,7 @@ export const enrollCommand = defineCommand({
       if (reg.attached) throw new UserError('registry.enroll_other', { what: describeGroup(reg.group) });
     }
     await prisma.enrollAttempt.create({ data: { roomRef: ref, ok: true, at: deps.now } });
-    const memberCount = await deps.account.chat.roomMembers(msg!.roomId).then((m) => m.length, () => 0);
+    const memberCount = await deps.account.chat.room(msg!.roomId).then((r) => r?.memberCount ?? 0, () => 0);
     if (reg && reg.group.kind === 'work' && reg.group.orgUnitId === unit.id) {
       if (reg.attached && reg.group.status !== 'ambiguous') return t('registry.enroll_again', { unit: unit.name });
       // A removed or ambiguous registration of this unit in this room: re-registering resolves it.

@@ -4,8 +4,8 @@ import type { Account, AppContext, InboundHandler, RoomEvent } from '../app.ts';
 import type { ChatGroup, OrgUnit, PrismaClient } from '../db/client.ts';
 import { t } from '../i18n.ts';
 import { memberKey } from '../ledger/member-key.ts';
-import type { RoomInfo } from '../chat-types.ts';
 import { audit } from './audit.ts';
+import { rematchRooms } from './rematch.ts';
 
 export type GroupWithUnit = ChatGroup & { orgUnit: OrgUnit };
 
@@ -159,74 +159,6 @@ export async function onRoomEvent(ctx: AppContext, account: Account, ev: RoomEve
       return;
     }
   }
-}
-
-export interface RematchResult {
-  matched: number;
-  ambiguous: { group: number; topic: string; reason: string }[];
-}
-
-/**
- * After a login every room id is new: give each registered group the room with its recorded
- * topic. No room, or several rooms with that topic, or several groups wanting one room: the group
- * becomes `ambiguous` (never guessed) until someone re-registers in it.
- */
-export async function rematchRooms(ctx: AppContext, account: Account, rooms: RoomInfo[], at: Date): Promise<RematchResult> {
-  const prisma = ctx.db.prisma;
-  const groups = await prisma.chatGroup.findMany({
-    where: { botAccountId: account.id, status: { in: ['active', 'paused', 'ambiguous'] } },
-    orderBy: { id: 'asc' },
-  });
-  const byTopic = new Map<string, RoomInfo[]>();
-  for (const r of rooms) byTopic.set(r.topic, [...(byTopic.get(r.topic) ?? []), r]);
-  const wanted = new Map<string, number>();
-  for (const g of groups) wanted.set(g.topic, (wanted.get(g.topic) ?? 0) + 1);
-  const result: RematchResult = { matched: 0, ambiguous: [] };
-  if (rooms.length === 0 && groups.length > 0) {
-    // A logged-in account in no room at all means the contact list has not loaded: keep the
-    // records as they are rather than marking every group ambiguous.
-    ctx.log.child({ name: 'registry' }).warn({ groups: groups.length }, 'no rooms known after login; groups are re-matched at the next login');
-    return result;
-  }
-  for (const g of groups) {
-    const candidates = byTopic.get(g.topic) ?? [];
-    let reason: string | undefined;
-    if (candidates.length === 0) reason = 'no room has this topic';
-    else if (candidates.length > 1) reason = `${candidates.length} rooms have this topic`;
-    else if ((wanted.get(g.topic) ?? 0) > 1) reason = `${wanted.get(g.topic)} registered groups have this topic`;
-    const settings = (g.settings ?? {}) as Record<string, unknown>;
-    if (reason) {
-      result.ambiguous.push({ group: g.id, topic: g.topic, reason });
-      if (g.status === 'ambiguous' && g.statusReason === reason && g.roomId === null) continue;
-      await prisma.$transaction(async (tx) => {
-        await tx.chatGroup.update({
-          where: { id: g.id },
-          data: {
-            status: 'ambiguous',
-            statusReason: reason,
-            roomId: null,
-            settings: { ...settings, statusBefore: g.status === 'ambiguous' ? settings.statusBefore : g.status } as never,
-          },
-        });
-        await audit(tx, { actor: 'wechat', action: 'group.ambiguous', groupId: g.id, orgUnitId: g.orgUnitId, at, detail: { topic: g.topic, reason } });
-      });
-      ctx.log.child({ name: 'registry' }).warn({ group: g.id, topic: g.topic, reason }, 'a registered group cannot be matched to one room; it stays ambiguous until re-registered there');
-      continue;
-    }
-    const room = candidates[0];
-    const status = g.status === 'ambiguous' ? ((settings.statusBefore as 'active' | 'paused' | undefined) ?? 'active') : g.status;
-    if (g.roomId !== room.roomId || g.status !== status) {
-      await prisma.$transaction(async (tx) => {
-        await tx.chatGroup.update({
-          where: { id: g.id },
-          data: { roomId: room.roomId, status, statusReason: null, memberCount: room.memberCount },
-        });
-        await audit(tx, { actor: 'wechat', action: 'group.rematched', groupId: g.id, orgUnitId: g.orgUnitId, at, detail: { topic: g.topic } });
-      });
-    }
-    result.matched++;
-  }
-  return result;
 }
 
 /** The registry's pipeline step: room lifecycle events (removal, re-adding, topic, login). */

@@ -33,13 +33,55 @@ export function toSendError(err: unknown): SendError {
   return new SendError(`send outcome unknown: ${message}`, { sent: 'unknown', cause: err });
 }
 
+/** How long a room's member list is trusted without a membership event (see roomMembers). */
+export const MEMBERS_TTL_MS = 10 * 60_000;
+
+// The puppet's raw-payload API (every puppet has it): read live, past the puppet's payload cache,
+// which keeps a room fetched before its members arrived (wechat4u) with an empty member list.
+interface RawPuppet {
+  currentUserId: string;
+  roomList(): Promise<string[]>;
+  roomRawPayload(id: string): Promise<unknown>;
+  roomRawPayloadParser(raw: unknown): Promise<{ id: string; topic: string; memberIdList: string[] }>;
+  roomMemberRawPayload(roomId: string, contactId: string): Promise<unknown>;
+  roomMemberRawPayloadParser(raw: unknown): Promise<{ id: string; name: string; roomAlias?: string }>;
+}
+
 /** The outbound side of one Wechaty bot. */
 export function createChatPort(wechaty: Wechaty, accountName: string, puppet: string): ChatPort {
   const caps = capabilitiesOf(puppet);
+  const raw = () => wechaty.puppet as unknown as RawPuppet;
+  const memberCache = new Map<string, { at: number; members: Member[] }>();
+  let roomIds: { at: number; ids: Set<string> } | undefined;
+
+  /** The room ids the puppet knows (on wechat4u also those of earlier sessions: see live()). */
+  async function knownRoomIds(): Promise<Set<string>> {
+    if (!roomIds || Date.now() - roomIds.at > 5_000) roomIds = { at: Date.now(), ids: new Set(await raw().roomList()) };
+    return roomIds.ids;
+  }
+  async function known(roomId: string): Promise<boolean> {
+    if ((await knownRoomIds()).has(roomId)) return true;
+    roomIds = undefined; // a room may have arrived since the list was read
+    return (await knownRoomIds()).has(roomId);
+  }
+  /** A room's payload read live; undefined when the puppet does not know the id. */
+  async function payloadOf(roomId: string) {
+    if (!(await known(roomId))) return undefined;
+    return raw().roomRawPayloadParser(await raw().roomRawPayload(roomId));
+  }
+  /**
+   * Whether a room belongs to this session: wechat4u never forgets the rooms of earlier sessions
+   * (same topics, ids the server now refuses), but only a current room has the current bot user
+   * among its members (every id changes at a login, the bot's own too).
+   */
+  const live = (p: { memberIdList: string[] }) => p.memberIdList.includes(raw().currentUserId);
+
   async function roomOf(roomId: string): Promise<Room> {
-    const room = await wechaty.Room.find({ id: roomId }).catch(() => undefined);
-    if (!room) throw Object.assign(new Error(`no room ${roomId} (the bot left it, or ids changed after a re-login)`), { code: 'BAD_TARGET' });
-    return room;
+    // Room.load, not Room.find: find() makes Wechaty load every member's contact (Room.ready()).
+    if (!(await known(roomId))) {
+      throw Object.assign(new Error(`no room ${roomId} (the bot left it, or ids changed after a re-login)`), { code: 'BAD_TARGET' });
+    }
+    return (wechaty.Room as unknown as { load(id: string): Room }).load(roomId);
   }
   async function contactOf(contactId: string): Promise<Contact> {
     const c = await wechaty.Contact.find({ id: contactId }).catch(() => undefined);
@@ -71,30 +113,54 @@ export function createChatPort(wechaty: Wechaty, accountName: string, puppet: st
       throw toSendError(err);
     }
   }
+  // Members change on joins and leaves: forget the cached list then (and at each login).
+  const forget = (r: Room) => void memberCache.delete(r.id);
+  wechaty.on('room-join', forget);
+  wechaty.on('room-leave', forget);
+  wechaty.on('login', () => {
+    memberCache.clear();
+    roomIds = undefined;
+  });
   return {
     accountName,
     capabilities: () => caps,
     sayToRoom: (roomId, out) => send(() => roomOf(roomId), out),
     sayToContact: (contactId, out) => send(() => contactOf(contactId), out),
+    // From the room's own payload (wechat4u: the member list the server sent with the room), never
+    // through Wechaty's memberAll(), which fetches every member's contact; cached per room.
     roomMembers: async (roomId) => {
-      const room = await roomOf(roomId);
-      const members = await room.memberAll();
-      const out: Member[] = [];
-      for (const m of members) out.push({ id: m.id, name: (await room.alias(m).catch(() => undefined)) || m.name() });
-      return out;
+      const hit = memberCache.get(roomId);
+      if (hit && Date.now() - hit.at < MEMBERS_TTL_MS) return hit.members;
+      const p = await payloadOf(roomId);
+      if (!p) throw Object.assign(new Error(`no room ${roomId} (the bot left it, or ids changed after a re-login)`), { code: 'BAD_TARGET' });
+      const members: Member[] = [];
+      for (const id of p.memberIdList) {
+        const m = await raw().roomMemberRawPayload(roomId, id).then((r) => raw().roomMemberRawPayloadParser(r)).catch(() => undefined);
+        members.push({ id, name: m?.roomAlias || m?.name || '' });
+      }
+      memberCache.set(roomId, { at: Date.now(), members });
+      return members;
+    },
+    room: async (roomId) => {
+      const p = await payloadOf(roomId).catch(() => undefined);
+      return p ? { roomId, topic: p.topic, memberCount: p.memberIdList.length } : undefined;
     },
     rooms: async () => {
+      roomIds = undefined;
       const out: RoomInfo[] = [];
-      for (const r of await wechaty.Room.findAll()) out.push(await roomInfo(r));
+      for (const id of await knownRoomIds()) {
+        const p = await payloadOf(id).catch(() => undefined);
+        if (p && live(p)) out.push({ roomId: id, topic: p.topic, memberCount: p.memberIdList.length });
+      }
       return out;
     },
   };
 }
 
+/** Topic and member count of a room from its payload (no member loading). */
 async function roomInfo(r: Room): Promise<RoomInfo> {
-  const topic = await r.topic();
-  const members = await r.memberAll().catch(() => []);
-  return { roomId: r.id, topic, memberCount: members.length };
+  const p = await (r.wechaty.puppet as unknown as RawPuppet).roomRawPayload(r.id).then((x) => (r.wechaty.puppet as unknown as RawPuppet).roomRawPayloadParser(x));
+  return { roomId: r.id, topic: p.topic, memberCount: p.memberIdList.length };
 }
 
 function kindOf(t: types.Message): MessageKind {

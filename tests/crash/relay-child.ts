@@ -37,6 +37,9 @@ function fileChat(accountName: string): ChatPort {
     async roomMembers(roomId: string): Promise<Member[]> {
       return [{ id: `${roomId}-bot`, name: '反诈助手' }, { id: `${roomId}-p1`, name: '家长1' }];
     },
+    async room() {
+      return undefined;
+    },
     async rooms(): Promise<RoomInfo[]> {
       return [];
     },

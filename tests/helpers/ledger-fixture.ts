@@ -91,6 +91,9 @@ export function recordingChat(accountName = 'relay-1') {
     async roomMembers(roomId: string) {
       return members.get(roomId) ?? [];
     },
+    async room(roomId: string) {
+      return members.has(roomId) ? { roomId, topic: roomId, memberCount: members.get(roomId)!.length } : undefined;
+    },
     async rooms(): Promise<RoomInfo[]> {
       return [...members.keys()].map((roomId) => ({ roomId, topic: roomId, memberCount: members.get(roomId)!.length }));
     },

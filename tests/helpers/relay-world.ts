@@ -128,6 +128,9 @@ export class RecordingChat implements ChatPort {
   async roomMembers(roomId: string): Promise<Member[]> {
     return Array.from({ length: this.members }, (_, i) => ({ id: `${roomId}-m${i}`, name: i === 0 ? '反诈助手' : `家长${i}` }));
   }
+  async room(roomId: string): Promise<RoomInfo | undefined> {
+    return { roomId, topic: roomId, memberCount: this.members };
+  }
   async rooms(): Promise<RoomInfo[]> {
     return [];
   }

@@ -44,15 +44,63 @@ export const BOT: RawContact = { UserName: '@bot0000000000000000000000000000001'
 
 const escapeHtml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
-/** Installs the fake; returns controls. Call restore() when done. */
-export function installWebWechatFake(contacts: RawContact[]) {
+export interface FakeOptions {
+  /** Unknown members' details are served at most this many per `memberWindowMs` (real server: 40 per 2 s). */
+  membersPerWindow?: number;
+  memberWindowMs?: number;
+}
+
+/**
+ * Installs the fake; returns controls. Call restore() when done.
+ *
+ * Unkind like the real server: every login gives every room and contact (the bot too) a new id,
+ * while the client keeps the objects of earlier sessions; a send to an id of an earlier session
+ * (or an unknown one) is refused with Ret 1204; the contact list names rooms without members
+ * (MemberCount 0) so the client must fetch each room; unknown members' details come slowly.
+ * Ids given to the controls are the ids of the first session; they are mapped to the current ones.
+ */
+export function installWebWechatFake(contacts: RawContact[], opts: FakeOptions = {}) {
   const queue: RawMessage[] = [];
   const sends: SentMessage[] = [];
+  const refused: (SentMessage & { ret: number })[] = [];
   const requests: string[] = [];
   const uploads: number[] = [];
   let nextRet: number[] = [];
   let seq = 100000;
-  const all = () => [BOT, ...contacts];
+  let epoch = 0;
+  let expired = false; // the server ended the session; the next full login starts a new epoch
+  const sid = () => `sid${epoch}`;
+  let holdScan: Promise<void> | undefined;
+  let releaseScan: (() => void) | undefined;
+  const logins: number[] = [];
+  const scanHeld = () => holdScan !== undefined;
+  const perWindow = opts.membersPerWindow ?? 40;
+  const windowMs = opts.memberWindowMs ?? 2000;
+  let memberBudgetAt = 0; // when the next batch of member details may be served
+  const base = [BOT, ...contacts];
+  const byOrig = new Map<string, RawContact>();
+  const memberOrig = new Map<string, RawContact>();
+  for (const c of base) {
+    byOrig.set(c.UserName, c);
+    for (const m of c.MemberList ?? []) if (!byOrig.has(m.UserName)) memberOrig.set(m.UserName, m);
+  }
+  /** The id of `orig` (an id of the first session) in the current session. */
+  const cur = (orig: string, e = epoch) => (e === 0 || orig === 'filehelper' ? orig : `${orig}e${e}`);
+  const origOf = new Map<string, string>(); // current id → first-session id
+  const index = () => {
+    origOf.clear();
+    for (const id of [...byOrig.keys(), ...memberOrig.keys()]) origOf.set(cur(id), id);
+  };
+  index();
+  const isRoom = (id: string) => id.startsWith('@@');
+  const view = (c: RawContact, withMembers: boolean): RawContact => {
+    const v: RawContact = { ...c, UserName: cur(c.UserName) };
+    if (isRoom(c.UserName)) {
+      v.MemberCount = withMembers ? (c.MemberList?.length ?? 0) : 0;
+      v.MemberList = withMembers ? (c.MemberList ?? []).map((m) => ({ ...m, UserName: cur(m.UserName) })) : [];
+    } else delete v.MemberList;
+    return v;
+  };
   const ok = { BaseResponse: { Ret: 0, ErrMsg: '' } };
   const syncKey = () => ({ Count: 1, List: [{ Key: 1, Val: seq }] });
 
@@ -64,35 +112,74 @@ export function installWebWechatFake(contacts: RawContact[]) {
     const respond = (data: unknown, status = 200, headers: Record<string, unknown> = {}) => ({ data, status, statusText: String(status), headers, config, request: {} });
     if (path.endsWith('/jslogin')) return respond('window.QRLogin.code = 200; window.QRLogin.uuid = "fakeuuid==";');
     if (path.endsWith('/mmwebwx-bin/login')) {
+      const waiting = holdScan;
+      if (waiting) {
+        // Nobody has scanned yet: the real server long-polls, then answers 408.
+        await Promise.race([waiting, new Promise((r) => setTimeout(r, 500))]);
+        if (scanHeld()) return respond('window.code=408;');
+      }
       return respond('window.code=200;\nwindow.redirect_uri="https://wx.qq.com/cgi-bin/mmwebwx-bin/webwxnewloginpage?ticket=T&uuid=fakeuuid==&lang=zh_CN&scan=1";');
     }
     if (path.endsWith('/webwxnewloginpage')) {
+      if (expired) {
+        expired = false;
+        epoch++;
+        index();
+      }
       const response = respond(
-        '<error><ret>0</ret><message></message><skey>@crypt_skey</skey><wxsid>sid1</wxsid><wxuin>123456</wxuin><pass_ticket>pt1</pass_ticket><isgrayscale>1</isgrayscale></error>',
+        `<error><ret>0</ret><message></message><skey>@crypt_skey</skey><wxsid>${sid()}</wxsid><wxuin>123456</wxuin><pass_ticket>pt1</pass_ticket><isgrayscale>1</isgrayscale></error>`,
         301,
         { 'set-cookie': ['webwx_data_ticket=dt1; Domain=.qq.com; Path=/'] },
       );
       throw new axios.AxiosError('Request failed with status code 301', 'ERR_BAD_RESPONSE', config, {}, response);
     }
+    // A request of an ended session (wechat4u then logs in again, with a new QR code).
+    const sessionOver = () => expired || (body as { BaseRequest?: { Sid?: string } })?.BaseRequest?.Sid !== sid();
     if (path.endsWith('/webwxinit')) {
-      return respond({ ...ok, SKey: '@crypt_skey', SyncKey: syncKey(), User: { ...BOT, Uin: 123456 }, ContactList: [], Count: 0 });
+      if (sessionOver()) return respond({ BaseResponse: { Ret: 1101, ErrMsg: '' } });
+      logins.push(Date.now());
+      return respond({ ...ok, SKey: '@crypt_skey', SyncKey: syncKey(), User: { ...view(BOT, false), Uin: 123456 }, ContactList: [], Count: 0 });
     }
-    if (path.endsWith('/webwxstatusnotify') || path.endsWith('/webwxstatreport') || path.endsWith('/webwxlogout')) return respond(ok);
-    if (path.endsWith('/webwxgetcontact')) return respond({ ...ok, MemberList: all(), MemberCount: all().length, Seq: 0 });
+    if (path.endsWith('/webwxlogout')) return respond(ok);
+    if (path.endsWith('/webwxstatusnotify') || path.endsWith('/webwxstatreport')) return respond(ok);
+    if (path.endsWith('/webwxgetcontact')) {
+      // Saved rooms come without members (MemberCount 0): the client fetches each one.
+      const list = base.map((c) => view(c, false));
+      return respond({ ...ok, MemberList: list, MemberCount: list.length, Seq: 0 });
+    }
     if (path.endsWith('/webwxbatchgetcontact')) {
-      const wanted = new Set(((body as { List?: { UserName: string }[] })?.List ?? []).map((c) => c.UserName));
+      const wanted = ((body as { List?: { UserName: string }[] })?.List ?? []).map((c) => c.UserName);
       const found: RawContact[] = [];
-      for (const c of all()) {
-        if (wanted.has(c.UserName)) found.push(c);
-        for (const m of c.MemberList ?? []) if (wanted.has(m.UserName) && !found.some((f) => f.UserName === m.UserName)) found.push(m);
+      let memberDetails = 0;
+      for (const id of wanted) {
+        const orig = origOf.get(id);
+        if (!orig) continue; // an id of an earlier session: unknown to the server
+        const c = byOrig.get(orig);
+        if (c) {
+          found.push(view(c, true));
+          if (!isRoom(orig)) memberDetails++;
+        } else {
+          found.push(view(memberOrig.get(orig)!, false));
+          memberDetails++;
+        }
+      }
+      // Details of people are served slowly (perWindow per windowMs), rooms at once.
+      if (memberDetails) {
+        const now = Date.now();
+        const wait = Math.max(0, memberBudgetAt - now);
+        memberBudgetAt = Math.max(now, memberBudgetAt) + Math.ceil(memberDetails / perWindow) * windowMs;
+        if (wait) await new Promise((r) => setTimeout(r, wait));
       }
       return respond({ ...ok, ContactList: found, Count: found.length });
     }
     if (path.endsWith('/synccheck')) {
+      // (the real server answers a string that wechat4u does not recognise: it re-inits, then sees 1101)
+      if (expired) return respond('window.synccheck={retcode:"1101",selector:"0"}');
       if (queue.length === 0) await new Promise((r) => setTimeout(r, 30));
       return respond(`window.synccheck={retcode:"0",selector:"${queue.length ? 2 : 0}"}`);
     }
     if (path.endsWith('/webwxsync')) {
+      if (sessionOver()) return respond({ BaseResponse: { Ret: 1101, ErrMsg: '' } });
       const batch = queue.splice(0);
       seq++;
       return respond({ ...ok, AddMsgCount: batch.length, AddMsgList: batch, ModContactCount: 0, ModContactList: [], DelContactCount: 0, DelContactList: [], SyncKey: syncKey(), SyncCheckKey: syncKey(), SKey: '' });
@@ -103,9 +190,14 @@ export function installWebWechatFake(contacts: RawContact[]) {
     }
     if (/webwxsend(msg|appmsg|msgimg|videomsg|emoticon)$/.test(path)) {
       const msg = (body as { Msg: { ToUserName: string; Content?: string; Type: number; MediaId?: string } }).Msg;
-      const ret = nextRet.shift() ?? 0;
-      if (ret !== 0) return respond({ BaseResponse: { Ret: ret, ErrMsg: '' } });
-      sends.push({ to: msg.ToUserName, content: msg.Content ?? msg.MediaId ?? '', type: msg.Type, endpoint: path.split('/').pop()! });
+      const rec: SentMessage = { to: msg.ToUserName, content: msg.Content ?? msg.MediaId ?? '', type: msg.Type, endpoint: path.split('/').pop()! };
+      // An id of an earlier session, or one the server never gave: refused.
+      const ret = nextRet.shift() ?? (sessionOver() ? 1101 : msg.ToUserName === 'filehelper' || origOf.has(msg.ToUserName) ? 0 : 1204);
+      if (ret !== 0) {
+        refused.push({ ...rec, ret });
+        return respond({ BaseResponse: { Ret: ret, ErrMsg: '' } });
+      }
+      sends.push(rec);
       return respond({ ...ok, MsgID: String(++seq), LocalID: String(seq) });
     }
     if (/webwxget(headimg|icon|msgimg)$/.test(path)) return respond('');
@@ -116,28 +208,69 @@ export function installWebWechatFake(contacts: RawContact[]) {
   axios.defaults.adapter = adapter;
   let msgId = 5_000_000_000;
   const now = () => Math.floor(Date.now() / 1000) + 1;
+  /** Maps an id of the first session to the current one (other ids unchanged). */
+  const id = (anyId: string) => (byOrig.has(anyId) || memberOrig.has(anyId) ? cur(anyId) : anyId);
 
   function push(m: Omit<RawMessage, 'MsgId' | 'CreateTime' | 'ToUserName'> & Partial<RawMessage>): string {
-    const raw: RawMessage = { MsgId: String(++msgId), CreateTime: now(), ToUserName: BOT.UserName, AppMsgType: 0, Url: '', FileName: '', Status: 3, ImgStatus: 1, ...m } as RawMessage;
+    const raw: RawMessage = { MsgId: String(++msgId), CreateTime: now(), ToUserName: id(BOT.UserName), AppMsgType: 0, Url: '', FileName: '', Status: 3, ImgStatus: 1, ...m } as RawMessage;
+    raw.FromUserName = id(raw.FromUserName);
     queue.push(raw);
     return raw.MsgId;
   }
 
   return {
     sends,
+    /** Sends the server refused (with their Ret). */
+    refused,
     requests,
     uploads,
+    /** Times of the logins (webwxinit) so far. */
+    logins,
+    /** The current session's id of a contact or room (given by its first-session id). */
+    id,
+    /** The current session's number (0: the first login; a re-login counts once logged in again). */
+    epoch: () => epoch,
     /** Makes the next sends fail with these Ret codes (e.g. 1205: too fast). */
     failNextSends: (...rets: number[]) => void (nextRet = rets),
+    /**
+     * The server ends the session (the next synccheck says 1101); the client logs in again and
+     * every id changes. With `hold`, the new login waits for scan().
+     */
+    relogin: (o: { hold?: boolean } = {}) => {
+      expired = true;
+      if (o.hold) holdScan = new Promise<void>((r) => (releaseScan = r));
+    },
+    /** The QR code is scanned (after relogin({ hold: true })). */
+    scan: () => {
+      holdScan = undefined;
+      releaseScan?.();
+    },
     /** Queues a raw message for the next sync. */
     push,
     /** A text from a member in a room, as WeChat sends it ("@member:<br/>text"). */
     roomText: (roomId: string, memberId: string, text: string) =>
-      push({ FromUserName: roomId, MsgType: 1, Content: `${memberId}:<br/>${escapeHtml(text).replace(/\n/g, '<br/>')}` }),
+      push({ FromUserName: roomId, MsgType: 1, Content: `${id(memberId)}:<br/>${escapeHtml(text).replace(/\n/g, '<br/>')}` }),
     restore: () => {
       axios.defaults.adapter = previous;
     },
   };
+}
+
+export type WebWechatFake = ReturnType<typeof installWebWechatFake>;
+
+/**
+ * A world of `rooms` rooms of `members` members each (the bot included), all with distinct
+ * members, plus the given extra contacts. Room i has the topic `topic(i)`.
+ */
+export function bigWorld(rooms: number, members: number, topic = (i: number) => `测试学校${i}班家长群`): RawContact[] {
+  const out: RawContact[] = [];
+  const hex = (n: number, w: number) => n.toString(16).padStart(w, '0');
+  for (let i = 0; i < rooms; i++) {
+    const list: RawContact[] = [{ UserName: BOT.UserName, NickName: BOT.NickName, DisplayName: '' }];
+    for (let j = 1; j < members; j++) list.push({ UserName: `@m${hex(i, 4)}${hex(j, 4)}${'0'.repeat(24)}`, NickName: `家长${i}-${j}`, DisplayName: '' });
+    out.push({ UserName: `@@r${hex(i, 6)}${'0'.repeat(32)}`, NickName: topic(i), MemberCount: list.length, MemberList: list, ContactFlag: 3 });
+  }
+  return out;
 }
 
 /** The escaped app-message XML of an official-account push with several articles. */
