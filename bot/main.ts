@@ -2,6 +2,7 @@
 import type { AppContext } from './app.ts';
 import { systemClock } from './clock.ts';
 import { ConfigError, loadConfig, readEnvFile } from './config.ts';
+import { lockDataDir, type DataDirLock } from './db/data-dir-lock.ts';
 import { openDatabase, type OpenDb } from './db/open.ts';
 import { SetupError, UserError } from './errors.ts';
 import { botStatusProvider, startHttp } from './http/server.ts';
@@ -24,6 +25,15 @@ async function main(): Promise<void> {
     }
     throw err;
   }
+  let lock: DataDirLock;
+  try {
+    lock = lockDataDir(config.dataDir);
+  } catch (err) {
+    if (!(err instanceof SetupError)) throw err;
+    process.stderr.write(`antifraud-relay: ${err.message}\n`);
+    process.exit(69);
+  }
+  process.on('exit', () => lock.release());
   const log = createLogger({ level: config.logLevel });
   let db: OpenDb | undefined;
   let runtime: Runtime | undefined;
@@ -56,7 +66,8 @@ async function main(): Promise<void> {
   }
 
   try {
-    db = await openDatabase(config, log);
+    // The bot owns its embedded server: never rides on one another process left running.
+    db = await openDatabase(config, log, { owner: true });
   } catch (err) {
     if (err instanceof SetupError) {
       log.fatal(err.message);

@@ -5,7 +5,7 @@ import type { Config } from '../config.ts';
 import { SetupError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { connect, type Db } from './client.ts';
-import { startEmbedded, type EmbeddedServer } from './embedded.ts';
+import { startEmbedded, type EmbeddedOptions, type EmbeddedServer } from './embedded.ts';
 import { migrate } from './migrate.ts';
 import { loadLocalSecrets } from './secrets.ts';
 
@@ -62,14 +62,14 @@ async function checkLedgerSecret(db: Db, secret: string): Promise<void> {
 }
 
 /** Opens (starting if needed) and migrates the database; throws SetupError with a fix on failure. */
-export async function openDatabase(config: Config, log: Logger): Promise<OpenDb> {
+export async function openDatabase(config: Config, log: Logger, opts: EmbeddedOptions = {}): Promise<OpenDb> {
   const dbLog = log.child({ name: 'db' });
   let embedded: EmbeddedServer | undefined;
   let url = config.databaseUrl;
   let ledgerSecret = config.ledgerSecret;
   if (!url) {
     const secrets = loadLocalSecrets(config.dataDir);
-    embedded = await startEmbedded(config.dataDir, secrets.postgresPassword, dbLog);
+    embedded = await startEmbedded(config.dataDir, secrets.postgresPassword, dbLog, opts);
     url = embedded.url('antifraud');
     ledgerSecret ??= secrets.ledgerSecret;
     const admin = connect(embedded.url('postgres'), { max: 1 });

@@ -1,0 +1,164 @@
+// Bench: an account in many big rooms logs in (prints numbers; not part of `npm test`):
+//   npm run bench -- login-scale                      # 50×200, 200×300, 500×500
+//   npx tsx tests/bench/login-scale.ts 500x500 --cap 300
+// Each size runs in its own process: the REAL wechaty-puppet-wechat4u against the fake web-WeChat
+// server (tests/helpers/wechat4u-fake.ts, same process: it is wechat4u's axios adapter), the
+// production runtime (bot/runtime.ts) with every room registered under a stale room id, and an
+// embedded PostgreSQL. Printed per size:
+//   settled   seconds from `login` until every group is re-matched and the process is idle
+//             (< 10 % of a core over 2 s); includes the puppet's own ~25 s wait before `ready`
+//   cpu       CPU seconds of the process from login to settled
+//   rss       peak RSS of the process; fake = what the fake's world adds (measured before login);
+//             bot = rss − fake
+//   #状态     ms from a `#状态` sent in a room (1 s after login, and once settled) to the reply
+import { spawn } from 'node:child_process';
+import { performance } from 'node:perf_hooks';
+import { Writable } from 'node:stream';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const SIZES = ['50x200', '200x300', '500x500'];
+const file = fileURLToPath(import.meta.url);
+
+interface Result {
+  rooms: number;
+  members: number;
+  settledS: number | null;
+  cpuS: number;
+  peakMb: number;
+  fakeMb: number;
+  statusMs: (number | null)[];
+  matched: number;
+}
+
+const mb = (b: number) => Math.round(b / 1048576);
+
+async function child(rooms: number, members: number, capS: number): Promise<Result> {
+  const gc = (globalThis as { gc?: () => void }).gc ?? (() => undefined);
+  const { withBenchDatabase } = await import('./_database.ts');
+  const { PuppetWechat4u } = await import('wechaty-puppet-wechat4u');
+  const { loadConfig } = await import('../../bot/config.ts');
+  const { createLogger } = await import('../../bot/log.ts');
+  const { startRuntime } = await import('../../bot/runtime.ts');
+  const { createWechatBot } = await import('../../bot/wechat/bot.ts');
+  const { installWebWechatFake, bigWorld, BOT } = await import('../helpers/wechat4u-fake.ts');
+  const { openSettings } = await import('../helpers/wechat4u-runtime.ts');
+  return withBenchDatabase('login', 10, async (db) => {
+    const log = createLogger({ level: 'info', destination: new Writable({ write: (_c, _e, cb) => cb() }) as never });
+    // Every room is a registered parent group, recorded with a room id of an earlier session.
+    const unit = await db.pool.query<{ id: number }>("INSERT INTO org_unit (name, kind) VALUES ('测试学校', 'school') RETURNING id");
+    const acct = await db.pool.query<{ id: number }>("INSERT INTO bot_account (name, puppet) VALUES ('bench', 'wechaty-puppet-wechat4u') RETURNING id");
+    await db.pool.query(
+      `INSERT INTO chat_group (kind, org_unit_id, class_name, bot_account_id, topic, status, auto_forward, registered_by, owner_key, member_count, room_id)
+       SELECT 'parent', $1, i || '班', $2, '测试学校' || i || '班家长群', 'active', true, '家长' || i || '-1', 'k', $3, '@@stale' || i
+         FROM generate_series(0, $4 - 1) AS i`,
+      [unit.rows[0].id, acct.rows[0].id, members, rooms],
+    );
+    gc();
+    const rss0 = process.memoryUsage().rss;
+    const fake = installWebWechatFake(bigWorld(rooms, members));
+    gc();
+    const fakeBytes = Math.max(0, process.memoryUsage().rss - rss0);
+    let peak = process.memoryUsage().rss;
+    const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 100);
+
+    const dir = path.join(os.tmpdir(), `bench-login-${process.pid}`);
+    const ctx = { db: { ...db }, clock: { now: () => new Date(), sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, ms)) }, log, config: loadConfig({}), ledgerSecret: 'x'.repeat(32) };
+    const bot = createWechatBot({ name: 'bench', dataDir: dir, puppet: 'wechaty-puppet-wechat4u', puppetInstance: new PuppetWechat4u(), log, printQr: false });
+    let loginAt = 0;
+    let cpuAtLogin = process.cpuUsage();
+    bot.wechaty.once('login', () => {
+      loginAt = performance.now();
+      cpuAtLogin = process.cpuUsage();
+    });
+    const runtime = await startRuntime(ctx as never, [{ name: 'bench', puppet: 'wechaty-puppet-wechat4u', wechat: bot }], {
+      sources: { channels: [], feeds: [], admins: [], pollMinutes: 30 },
+      relay: openSettings(),
+      schedules: { jobs: [], selfStarting: [], problems: [] },
+    });
+    while (!loginAt) await new Promise((r) => setTimeout(r, 50));
+
+    /** Sends #状态 in room 0 and waits for the bot's reply there. */
+    const status = async (): Promise<number | null> => {
+      const roomId = fake.id(bigWorld(1, 2)[0].UserName);
+      const before = fake.sends.filter((s) => s.to === roomId).length;
+      const t = performance.now();
+      fake.roomText(roomId, bigWorld(1, 2)[0].MemberList![1].UserName, '#状态');
+      while (performance.now() - t < 60_000) {
+        if (fake.sends.filter((s) => s.to === roomId).length > before) return Math.round(performance.now() - t);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      return null;
+    };
+    await new Promise((r) => setTimeout(r, 1000));
+    const statusMs = [await status()];
+
+    const matchedNow = async () =>
+      Number((await db.pool.query<{ n: number }>("SELECT count(*)::int AS n FROM chat_group WHERE room_id NOT LIKE '@@stale%'")).rows[0].n);
+    let settledS: number | null = null;
+    let matched = 0;
+    let last = process.cpuUsage();
+    let lastT = performance.now();
+    while ((performance.now() - loginAt) / 1000 < capS) {
+      await new Promise((r) => setTimeout(r, 2000));
+      const c = process.cpuUsage(last);
+      const busy = (c.user + c.system) / 1000 / (performance.now() - lastT);
+      last = process.cpuUsage();
+      lastT = performance.now();
+      matched = await matchedNow();
+      if (matched === rooms && busy < 0.1) {
+        settledS = Math.round((performance.now() - loginAt) / 100) / 10;
+        break;
+      }
+    }
+    const cpu = process.cpuUsage(cpuAtLogin);
+    if (settledS !== null) statusMs.push(await status());
+    clearInterval(sampler);
+    void BOT;
+    void runtime.stop().catch(() => undefined);
+    return { rooms, members, settledS, cpuS: Math.round((cpu.user + cpu.system) / 1e5) / 10, peakMb: mb(peak), fakeMb: mb(fakeBytes), statusMs, matched };
+  });
+}
+
+function runChild(size: string, capS: number): Promise<Result | string> {
+  return new Promise((resolve) => {
+    const p = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', file, '--child', size, '--cap', String(capS)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    p.stdout.on('data', (d) => (out += d));
+    p.on('exit', (code) => {
+      const line = out.split('\n').find((l) => l.startsWith('RESULT '));
+      resolve(line ? (JSON.parse(line.slice(7)) as Result) : `exit ${code}`);
+    });
+  });
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const cap = Number(args[args.indexOf('--cap') + 1]) || 300;
+  if (args[0] === '--child') {
+    const [rooms, members] = args[1].split('x').map(Number);
+    const r = await child(rooms, members, cap);
+    process.stdout.write(`RESULT ${JSON.stringify(r)}\n`);
+    process.exit(0);
+  }
+  const sizes = args.filter((a) => /^\d+x\d+$/.test(a));
+  console.log(`load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')} on ${os.cpus().length} cores; cap ${cap} s per size`);
+  console.log('rooms×members  settled  cpu      rss    fake   bot    #状态 at login / settled   matched');
+  for (const size of sizes.length ? sizes : SIZES) {
+    const r = await runChild(size, cap);
+    if (typeof r === 'string') {
+      console.log(`${size.padEnd(14)} failed (${r})`);
+      continue;
+    }
+    const s = r.settledS === null ? `>${cap} s` : `${r.settledS} s`;
+    const st = r.statusMs.map((x) => (x === null ? 'no answer' : `${x} ms`)).join(' / ');
+    console.log(
+      `${size.padEnd(14)} ${s.padEnd(8)} ${`${r.cpuS} s`.padEnd(8)} ${`${r.peakMb}`.padEnd(6)} ${`${r.fakeMb}`.padEnd(6)} ${`${r.peakMb - r.fakeMb} MB`.padEnd(6)} ${st.padEnd(27)} ${r.matched}/${r.rooms}`,
+    );
+  }
+}
+
+export default { name: 'login-scale', description: 'an account in many big rooms: login → settled, CPU, RSS, #状态', run: main };
+
+if (process.argv[1] === file) await main().then(() => process.exit(0));
