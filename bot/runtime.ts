@@ -7,7 +7,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { ScheduledTask } from 'node-cron';
-import { createPipeline, type Account, type AppContext, type InboundHandler } from './app.ts';
+import { createPipeline, type Account, type AppContext, type InboundHandler, type Pipeline } from './app.ts';
+import type { Logger } from './log.ts';
 import { createCommandHandler } from './commands/registry.ts';
 import type { Post } from './db/client.ts';
 import { planLateGroup, planPost } from './relay/plan.ts';
@@ -16,6 +17,7 @@ import { checkJob, startSchedules, type ScheduledJob, type Schedules } from './r
 import { relaySettings, type RelaySettings } from './relay/settings.ts';
 import { startWorker, type RelayWorker } from './relay/worker.ts';
 import { ensureAccount, recordLoginState } from './registry/account.ts';
+import { holdAccountLock, type AccountLock } from './registry/account-lock.ts';
 import { createRegistryHandler } from './registry/groups.ts';
 import type { SourcesConfig } from './sources/config.ts';
 import { createSourceCapture } from './sources/inbound.ts';
@@ -99,6 +101,20 @@ export async function loadSchedules(dir = SCHEDULES_DIR): Promise<LoadedSchedule
   return { jobs, selfStarting, problems };
 }
 
+/** The pipeline of one account in this process: nothing goes through while another process holds it. */
+function gated(p: Pipeline, lock: AccountLock, log: Logger): Pipeline {
+  const open = (what: string) => {
+    if (lock.held()) return true;
+    log.debug({ what }, 'bail out: another process drives this account');
+    return false;
+  };
+  return {
+    group: async (m, a) => (open('group message') ? p.group(m, a) : undefined),
+    private: async (m, a) => (open('private message') ? p.private(m, a) : undefined),
+    room: async (e, a) => (open(`room event ${e.type}`) ? p.room(e, a) : undefined),
+  };
+}
+
 /** Starts everything for `bots`; returns a handle that stops it again. */
 export async function startRuntime(ctx: AppContext, bots: RuntimeBot[], opts: RuntimeOptions): Promise<Runtime> {
   const log = ctx.log.child({ name: 'runtime' });
@@ -132,11 +148,18 @@ export async function startRuntime(ctx: AppContext, bots: RuntimeBot[], opts: Ru
 
   const accounts: Account[] = [];
   const adapters: WechatAdapter[] = [];
+  const locks: AccountLock[] = [];
   for (const b of bots) {
     const row = await ensureAccount(ctx.db.prisma, b.name, b.puppet);
     const account: Account = { id: row.id, name: b.name, chat: createChatPort(b.wechat.wechaty, b.name, b.puppet) };
     accounts.push(account);
-    adapters.push(attachAdapter({ wechaty: b.wechat.wechaty, account, pipeline, clock: ctx.clock, log: ctx.log }));
+    const lock = holdAccountLock(ctx, account);
+    await lock.first;
+    locks.push(lock);
+    const adapter = attachAdapter({ wechaty: b.wechat.wechaty, account, pipeline: gated(pipeline, lock, log), clock: ctx.clock, log: ctx.log });
+    adapters.push(adapter);
+    // Taken over from a process that stopped: the rooms are this process's to match now.
+    lock.onTaken(() => adapter.rediscover());
     b.wechat.onStatus((s) => {
       void recordLoginState(ctx.db.prisma, account.id, { state: s.state, user: s.user, qrcode: s.qrcode, at: ctx.clock.now() }).catch((err) =>
         log.warn({ err: (err as Error).message, account: account.name }, 'could not record the login state'),
@@ -145,9 +168,10 @@ export async function startRuntime(ctx: AppContext, bots: RuntimeBot[], opts: Ru
   }
   attachReminderAccounts(ctx, accounts); // schedules/reminders-*.ts remind through these accounts
   for (const b of bots) await b.wechat.start();
-  // Nothing is claimed while an account is logged out (a claimed row would wait in `sending`).
+  // Nothing is claimed while an account is logged out (a claimed row would wait in `sending`),
+  // nor by a process that does not hold the account.
   accounts.forEach((a, i) =>
-    workers.push(startWorker(ctx, a, { settings, random: opts.random, online: () => bots[i].wechat.status().state === 'logged_in' })),
+    workers.push(startWorker(ctx, a, { settings, random: opts.random, online: () => bots[i].wechat.status().state === 'logged_in' && locks[i].held() })),
   );
 
   const { jobs, selfStarting, problems } = opts.schedules ?? (await loadSchedules());
@@ -170,6 +194,7 @@ export async function startRuntime(ctx: AppContext, bots: RuntimeBot[], opts: Ru
       await Promise.all(workers.map((w) => w.stop()));
       for (const a of adapters) a.detach();
       await confirmations.stop();
+      await Promise.all(locks.map((l) => l.stop()));
     },
   };
 }

@@ -19,7 +19,8 @@ export const classCommand = defineCommand({
     const prisma = ctx.db.prisma;
     const reg = deps.registration;
     if (reg?.attached) throw new UserError('registry.class_already', { what: describeGroup(reg.group) });
-    const staffOf = (await workGroupsOfMember(ctx, account, deps.sender.id)).filter((g) => g.orgUnit.kind === 'school');
+    // A school's work group may be served by another bot account: its recorded members count too.
+    const staffOf = (await workGroupsOfMember(ctx, account, deps.sender, { acrossAccounts: true })).filter((g) => g.orgUnit.kind === 'school');
     const schools = new Map<number, GroupWithUnit['orgUnit']>();
     for (const g of staffOf) schools.set(g.orgUnitId, g.orgUnit);
     if (schools.size === 0) throw new UserError('registry.class_not_staff');

@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { UserError } from '../errors.ts';
 import { t } from '../i18n.ts';
+import { recordWorkGroupMembers } from '../registry/staff.ts';
 import { audit } from '../registry/audit.ts';
 import { hashCode, normalizeCode } from '../registry/enrollment-code.ts';
 import { describeGroup, ownerKeyOf } from '../registry/groups.ts';
@@ -84,6 +85,10 @@ export const enrollCommand = defineCommand({
       return g;
     });
     await deps.groupActivated(created.id);
+    // Its members count as staff of the unit for class groups on other bot accounts too.
+    await deps.account.chat.roomMembers(msg!.roomId).then((m) => recordWorkGroupMembers(ctx, created.id, m)).catch((err) =>
+      ctx.log.child({ name: 'registry' }).warn({ err: (err as Error).message, group: created.id }, 'cannot record the members of the new work group'),
+    );
     return t('registry.enroll_ok', { unit: unit.name, name: deps.sender.name });
   },
 });

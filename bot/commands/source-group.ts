@@ -14,11 +14,11 @@ export const sourceGroupCommand = defineCommand({
   usageKey: 'registry.usage_source',
   summaryKey: 'registry.summary_source',
   schema: z.tuple([]),
-  allowed: async (deps) => !deps.registration?.attached && (await bureauGroupsOf(deps.ctx, deps.account, deps.sender.id)).length > 0,
+  allowed: async (deps) => !deps.registration?.attached && (await bureauGroupsOf(deps.ctx, deps.account, deps.sender)).length > 0,
   handler: async (_none, deps) => {
     const { ctx, account, group: msg } = deps;
     if (deps.registration?.attached) throw new UserError('registry.class_already', { what: describeGroup(deps.registration.group) });
-    const bureau = await bureauGroupsOf(ctx, account, deps.sender.id);
+    const bureau = await bureauGroupsOf(ctx, account, deps.sender);
     if (bureau.length === 0) throw new UserError('registry.source_not_bureau');
     const unit = bureau[0].orgUnit;
     await ctx.db.prisma.$transaction(async (tx) => {

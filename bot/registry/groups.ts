@@ -6,6 +6,7 @@ import { t } from '../i18n.ts';
 import { memberKey } from '../ledger/member-key.ts';
 import { audit } from './audit.ts';
 import { rematchRooms } from './rematch.ts';
+import { recordWorkGroupMembers, workGroupsElsewhere } from './staff.ts';
 
 export type GroupWithUnit = ChatGroup & { orgUnit: OrgUnit };
 
@@ -68,17 +69,30 @@ export async function workGroups(prisma: PrismaClient, accountId: number): Promi
   });
 }
 
-/** The work groups (of this account) that the sender is a member of, by live member lists. */
-export async function workGroupsOfMember(ctx: AppContext, account: Account, senderId: string): Promise<GroupWithUnit[]> {
+/**
+ * The work groups that the sender is a member of: this account's by live member lists (which are
+ * recorded for the other accounts on the way); with `acrossAccounts`, also the work groups of other
+ * accounts whose recorded members include the sender's name (see ./staff.ts).
+ */
+export async function workGroupsOfMember(
+  ctx: AppContext,
+  account: Account,
+  sender: { id: string; name: string },
+  opts: { acrossAccounts?: boolean } = {},
+): Promise<GroupWithUnit[]> {
   const out: GroupWithUnit[] = [];
   for (const g of await workGroups(ctx.db.prisma, account.id)) {
     try {
       const members = await account.chat.roomMembers(g.roomId!);
-      if (members.some((m) => m.id === senderId)) out.push(g);
+      await recordWorkGroupMembers(ctx, g.id, members).catch((err) =>
+        ctx.log.child({ name: 'registry' }).warn({ err: (err as Error).message, group: g.id }, 'cannot record the members of a work group'),
+      );
+      if (members.some((m) => m.id === sender.id)) out.push(g);
     } catch (err) {
       ctx.log.child({ name: 'registry' }).warn({ err, group: g.id }, 'cannot read the member list of a work group');
     }
   }
+  if (opts.acrossAccounts) out.push(...(await workGroupsElsewhere(ctx, account.id, sender.name)));
   return out;
 }
 
@@ -94,7 +108,7 @@ export async function isManager(
 ): Promise<boolean> {
   if (group.ownerKey === ownerKeyOf(ctx, group.id, sender.name)) return true;
   if (!group.orgUnit.contactName || group.orgUnit.contactName !== sender.name) return false;
-  const mine = await workGroupsOfMember(ctx, account, sender.id);
+  const mine = await workGroupsOfMember(ctx, account, sender);
   return mine.some((g) => g.orgUnitId === group.orgUnitId);
 }
 
@@ -150,9 +164,13 @@ export async function onRoomEvent(ctx: AppContext, account: Account, ev: RoomEve
       }
       return;
     }
-    case 'members_changed':
+    case 'members_changed': {
       await prisma.chatGroup.updateMany({ where: { botAccountId: account.id, roomId: ev.roomId }, data: { memberCount: ev.memberCount } });
+      // A work group's members are recorded for staff checks from other accounts: keep them current.
+      const works = await prisma.chatGroup.findMany({ where: { botAccountId: account.id, roomId: ev.roomId, kind: 'work', status: { in: ['active', 'paused'] } } });
+      for (const g of works) await recordWorkGroupMembers(ctx, g.id, await account.chat.roomMembers(ev.roomId));
       return;
+    }
     case 'logged_in': {
       const r = await rematchRooms(ctx, account, ev.rooms, ev.at);
       log.info(r, 'groups re-matched to rooms after login');

@@ -8,8 +8,8 @@ import type { SourcesConfig } from './config.ts';
 const BUREAU_KINDS = new Set(['city', 'county', 'department']);
 
 /** The bureau work groups the sender is in (empty: not a bureau member). */
-export async function bureauGroupsOf(ctx: AppContext, account: Account, senderId: string): Promise<GroupWithUnit[]> {
-  return (await workGroupsOfMember(ctx, account, senderId)).filter((g) => BUREAU_KINDS.has(g.orgUnit.kind));
+export async function bureauGroupsOf(ctx: AppContext, account: Account, sender: { id: string; name: string }): Promise<GroupWithUnit[]> {
+  return (await workGroupsOfMember(ctx, account, sender)).filter((g) => BUREAU_KINDS.has(g.orgUnit.kind));
 }
 
 /** Whether the sender is a bureau admin. */
@@ -20,7 +20,7 @@ export async function isAdmin(
   sender: { id: string; name: string },
 ): Promise<boolean> {
   if (config?.admins.includes(sender.name)) return true;
-  return (await bureauGroupsOf(ctx, account, sender.id)).length > 0;
+  return (await bureauGroupsOf(ctx, account, sender)).length > 0;
 }
 
 /** The key under which an admin's drafts are kept (no raw names or ids in the table). */

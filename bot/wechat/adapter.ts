@@ -194,6 +194,8 @@ export interface WechatAdapter {
   settled(): Promise<void>;
   /** Resolves when the message with this id has gone through the pipeline (or was bailed out). */
   processed(messageId: string): Promise<void>;
+  /** Discovers the rooms again and re-matches the groups (as at `ready`), when logged in. */
+  rediscover(): void;
   detach(): void;
 }
 
@@ -307,13 +309,13 @@ export function attachAdapter(opts: AdapterOptions): WechatAdapter {
     'room-topic': (r: Room, newTopic: string, oldTopic: string) =>
       track(undefined, room({ type: 'topic_changed', roomId: r.id, newTopic, oldTopic, at: clock.now() })),
     // Rooms are only complete after `ready`: discover them (and re-match groups) then.
-    ready: () =>
-      track(undefined, (async () => {
-        const rooms = await account.chat.rooms();
-        log.info({ rooms: rooms.length }, 'WeChat ready; rooms discovered');
-        await room({ type: 'logged_in', rooms, at: clock.now() });
-      })()),
+    ready: () => track(undefined, discover()),
   };
+  async function discover(): Promise<void> {
+    const rooms = await account.chat.rooms();
+    log.info({ rooms: rooms.length }, 'WeChat ready; rooms discovered');
+    await room({ type: 'logged_in', rooms, at: clock.now() });
+  }
   for (const [ev, fn] of Object.entries(handlers)) wechaty.on(ev as never, fn as never);
 
   return {
@@ -327,6 +329,9 @@ export function attachAdapter(opts: AdapterOptions): WechatAdapter {
         waiters.delete(id);
         resolve();
       }));
+    },
+    rediscover: () => {
+      if (wechaty.isLoggedIn) track(undefined, discover());
     },
     detach: () => {
       for (const [ev, fn] of Object.entries(handlers)) wechaty.off(ev as never, fn as never);

@@ -151,8 +151,10 @@ export async function chatWorld(opts: WorldOptions) {
     sent: (id: string) => sentBy(id).map((m) => m.text ?? ''),
     /** Fires `ready` (as a puppet does after login) and waits for the re-match. */
     ready: async () => {
+      const rematches = () => captured.messages().filter((m) => m === 'groups re-matched to rooms after login').length;
+      const before = rematches();
       puppet.emit('ready', { data: 'ready' });
-      await new Promise((r) => setTimeout(r, 20));
+      for (let i = 0; i < 400 && rematches() === before; i++) await new Promise((r) => setTimeout(r, 25));
       await adapter.settled();
     },
     /** Simulates a wechat4u re-login: every room gets a new id (same topic and members). */

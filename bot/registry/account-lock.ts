@@ -1,0 +1,86 @@
+// One process drives an account: a PostgreSQL session advisory lock per account, held on its own
+// connection. A process without it changes nothing of that account (no re-matching, no room ids,
+// no registrations: its inbound events are dropped) and stands by; it takes over when the holder
+// stops or its connection dies (the lock goes with the session).
+import pg from 'pg';
+import type { Account, AppContext } from '../app.ts';
+
+const LOCK_CLASS = 0x6163; // "ac": advisory-lock namespace of bot accounts
+
+export interface AccountLock {
+  /** Whether this process holds the account now. */
+  held(): boolean;
+  /** Called each time the lock is taken (first time and after a take-over). */
+  onTaken(fn: () => void): void;
+  /** Resolves after the first attempt (taken or standing by). */
+  readonly first: Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Starts taking (and keeping) the lock of `account`; polls every `pollMs` while another holds it. */
+export function holdAccountLock(ctx: AppContext, account: Account, opts: { pollMs?: number } = {}): AccountLock {
+  const log = ctx.log.child({ name: 'account-lock', account: account.name });
+  const pollMs = opts.pollMs ?? 5_000;
+  const listeners: (() => void)[] = [];
+  let client: pg.Client | undefined;
+  let held = false;
+  let stopping = false;
+  let standingByLogged = false;
+  let timer: NodeJS.Timeout | undefined;
+  let attempt: Promise<void> = Promise.resolve();
+
+  async function tryTake(): Promise<void> {
+    if (stopping || held) return;
+    const c = new pg.Client({ connectionString: ctx.db.url });
+    c.on('error', () => undefined);
+    try {
+      await c.connect();
+      const ok = (await c.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1, $2) AS ok', [LOCK_CLASS, account.id])).rows[0].ok;
+      if (!ok || stopping) {
+        await c.end().catch(() => undefined);
+        if (!ok && !standingByLogged) log.warn('another process drives this account; standing by (nothing of it is changed here) until it stops');
+        standingByLogged = true;
+        return;
+      }
+      client = c;
+      held = true;
+      c.on('error', () => lost());
+      c.on('end', () => lost());
+      log.info(standingByLogged ? 'took the account over from a process that stopped' : 'holding the account lock');
+      standingByLogged = false;
+      for (const fn of listeners) fn();
+    } catch (err) {
+      await c.end().catch(() => undefined);
+      log.error({ err: (err as Error).message }, 'cannot reach the database to take the account lock; retrying');
+    }
+  }
+
+  function lost(): void {
+    if (!held) return;
+    held = false;
+    client = undefined;
+    if (!stopping) log.warn('the connection holding the account lock ended; taking the lock again');
+  }
+
+  const tick = () => {
+    attempt = tryTake().finally(() => {
+      if (!stopping) timer = setTimeout(tick, pollMs);
+    });
+  };
+  tick();
+  const first = attempt;
+
+  return {
+    first,
+    held: () => held,
+    onTaken: (fn) => void listeners.push(fn),
+    stop: async () => {
+      stopping = true;
+      clearTimeout(timer);
+      await attempt;
+      held = false;
+      await client?.end().catch(() => undefined);
+      client = undefined;
+    },
+  };
+}
