@@ -171,3 +171,27 @@ export async function planChangedGroups(ctx: AppContext, since: Date, settings: 
   }
   return total;
 }
+
+/** Delivery planning as a runtime service: fixed relay settings, and the relay workers woken after each plan. */
+export interface Planning {
+  /** planPost: a captured post's fan-out. */
+  post(postId: number): Promise<PlanResult>;
+  /** planLateGroup: a newly registered / resumed group's backlog. */
+  lateGroup(groupId: number): Promise<PlanResult>;
+  /** planChangedGroups: every group changed since `since`. */
+  changedGroups(since: Date): Promise<PlanResult & { groups: number }>;
+}
+
+/** The planning service of one runtime; `wake` tells this process's relay workers there is work. */
+export function createPlanning(ctx: AppContext, settings: RelaySettings, wake: () => void = () => undefined): Planning {
+  const woken = async <T>(p: Promise<T>): Promise<T> => {
+    const r = await p;
+    wake();
+    return r;
+  };
+  return {
+    post: (postId) => woken(planPost(ctx, postId, settings)),
+    lateGroup: (groupId) => woken(planLateGroup(ctx, groupId, settings)),
+    changedGroups: (since) => woken(planChangedGroups(ctx, since, settings)),
+  };
+}
