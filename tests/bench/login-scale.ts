@@ -75,7 +75,7 @@ async function child(rooms: number, members: number, capS: number): Promise<Resu
     const runtime = await startRuntime(ctx as never, [{ name: 'bench', puppet: 'wechaty-puppet-wechat4u', wechat: bot }], {
       sources: { channels: [], feeds: [], admins: [], pollMinutes: 30 },
       relay: openSettings(),
-      schedules: { jobs: [], selfStarting: [], problems: [] },
+      schedules: { jobs: [], problems: [] },
     });
     while (!loginAt) await new Promise((r) => setTimeout(r, 50));
 

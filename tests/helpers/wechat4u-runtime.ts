@@ -67,7 +67,7 @@ export async function startWechat4uRuntime(
   const runtime = await startRuntime(ctx, [{ name, puppet: 'wechaty-puppet-wechat4u', wechat: bot }], {
     sources: { channels: [{ name: '国家反诈中心', scope: 'national' }], feeds: [], admins: [], pollMinutes: 30 },
     relay: opts.settings ?? openSettings(),
-    schedules: { jobs: [], selfStarting: [], problems: [] },
+    schedules: { jobs: [], problems: [] },
   });
   await loggedIn;
   installFatalHandlers(captured.log, async () => undefined);

@@ -1,13 +1,14 @@
 // One process drives an account: a PostgreSQL session advisory lock per account, held on its own
 // connection. A process without it changes nothing of that account (no re-matching, no room ids,
-// no registrations: its inbound events are dropped) and stands by; it takes over when the holder
-// stops or its connection dies (the lock goes with the session).
+// no registrations: its inbound events are dropped; its relay worker claims nothing) and stands
+// by; it takes over when the holder stops or its connection dies (the lock goes with the session).
+// (The relay worker's sender lock, bot/relay/account-lock.ts, is taken after this one.)
 import pg from 'pg';
 import type { Account, AppContext } from '../app.ts';
 
 const LOCK_CLASS = 0x6163; // "ac": advisory-lock namespace of bot accounts
 
-export interface AccountLock {
+export interface AccountHold {
   /** Whether this process holds the account now. */
   held(): boolean;
   /** Called each time the lock is taken (first time and after a take-over). */
@@ -18,8 +19,8 @@ export interface AccountLock {
 }
 
 /** Starts taking (and keeping) the lock of `account`; polls every `pollMs` while another holds it. */
-export function holdAccountLock(ctx: AppContext, account: Account, opts: { pollMs?: number } = {}): AccountLock {
-  const log = ctx.log.child({ name: 'account-lock', account: account.name });
+export function holdAccount(ctx: AppContext, account: Account, opts: { pollMs?: number } = {}): AccountHold {
+  const log = ctx.log.child({ name: 'account-hold', account: account.name });
   const pollMs = opts.pollMs ?? 5_000;
   const listeners: (() => void)[] = [];
   let client: pg.Client | undefined;
