@@ -71,8 +71,8 @@ export async function workGroups(prisma: PrismaClient, accountId: number): Promi
 
 /**
  * The work groups that the sender is a member of: this account's by live member lists (which are
- * recorded for the other accounts on the way); with `acrossAccounts`, also the work groups of other
- * accounts whose recorded members include the sender's name (see ./staff.ts).
+ * recorded for the other accounts on the way); with `acrossAccounts`, when there are none, the work
+ * groups of other accounts whose recorded members include the sender's name (see ./staff.ts).
  */
 export async function workGroupsOfMember(
   ctx: AppContext,
@@ -92,7 +92,9 @@ export async function workGroupsOfMember(
       ctx.log.child({ name: 'registry' }).warn({ err, group: g.id }, 'cannot read the member list of a work group');
     }
   }
-  if (opts.acrossAccounts) out.push(...(await workGroupsElsewhere(ctx, account.id, sender.name)));
+  // Only when this account knows the sender in none: display names are not unique in a city, and
+  // a name seen in another school's work group must not add that school.
+  if (opts.acrossAccounts && out.length === 0) out.push(...(await workGroupsElsewhere(ctx, account.id, sender.name)));
   return out;
 }
 
