@@ -1,7 +1,7 @@
 // antifraud deliveries <post-code> | --unknown
 import type { Command } from 'commander';
 import { UserError } from '../errors.ts';
-import { deliveriesOf, unknownDeliveries, type DeliveryRow } from '../relay/report.ts';
+import type { DeliveryRow } from '../relay/report.ts';
 import { withDb } from './context.ts';
 import { formatTable } from './table.ts';
 
@@ -31,6 +31,7 @@ export function registerRelay(program: Command): void {
     .description('the delivery log of one post (status per group, attempts, times, member counts, errors)')
     .action(async (code: string | undefined, opts: { unknown?: boolean; json?: boolean }) => {
       await withDb(async ({ db, out }) => {
+        const { deliveriesOf, unknownDeliveries } = await import('../relay/report.ts');
         if (opts.unknown) {
           const rows = await unknownDeliveries(db.pool);
           if (opts.json) return out(JSON.stringify(rows, null, 2));
@@ -48,6 +49,6 @@ export function registerRelay(program: Command): void {
           out();
           out(table(log.rows));
         }
-      });
+      }, { prisma: false });
     });
 }
