@@ -55,7 +55,7 @@ describe('monthly reports', () => {
     const d = city.data;
     const all = await ledgerTotals('2026-11');
     expect([d.coverage.members, d.coverage.confirmed]).toEqual([all.members, all.confirmed]);
-    expect(d.coverage).toEqual({ groups: 3, members: 240, confirmed: 210, pct: 87.5 });
+    expect(d.coverage).toMatchObject({ groups: 3, deliveries: 6, members: 240, confirmed: 210, pct: 87.5, groupsUnknownSize: 0 });
     expect(d.posts).toEqual({ total: 3, bySource: [{ source: '钦州反诈中心', scope: 'city', posts: 2 }, { source: '国家反诈中心', scope: 'national', posts: 1 }] });
     expect(d.units.map((u) => [u.name, u.members, u.confirmed, u.pct, u.below])).toEqual([
       ['灵山县教育局', 60, 45, 75, true],
