@@ -111,7 +111,8 @@ export const DELIVERY_AGG = `
   count(DISTINCT d.group_id) FILTER (WHERE ${SENT})::int AS groups,
   count(*) FILTER (WHERE ${SENT})::int AS deliveries,
   coalesce(sum(d.members_at_send) FILTER (WHERE ${SENT}), 0)::bigint AS members,
-  coalesce(sum(least(d.confirmed, d.members_at_send)) FILTER (WHERE ${SENT}), 0)::bigint AS confirmed,
+  -- least() ignores NULLs: the unknown-size rows must be filtered out, not capped.
+  coalesce(sum(least(d.confirmed, d.members_at_send)) FILTER (WHERE ${SENT} AND d.members_at_send IS NOT NULL), 0)::bigint AS confirmed,
   count(*) FILTER (WHERE ${SENT} AND d.members_at_send IS NULL)::int AS unknown_groups,
   coalesce(sum(d.confirmed) FILTER (WHERE ${SENT} AND d.members_at_send IS NULL), 0)::bigint AS unknown_confirmed,
   coalesce(sum(d.staff_at_send) FILTER (WHERE ${SENT}), 0)::bigint AS staff,

@@ -61,8 +61,8 @@ describe('monthly reports', () => {
       ['灵山县教育局', 60, 45, 75, true],
       ['钦南区教育局', 180, 165, 91.7, true],
     ]);
-    expect(d.campaigns.letter).toEqual({ posts: 1, groups: 2, members: 70, confirmed: 55, pct: 78.6 });
-    expect(d.campaigns.attestation).toEqual({ posts: 1, groups: 1, members: 50, confirmed: 45, pct: 90 });
+    expect(d.campaigns.letter).toMatchObject({ posts: 1, groups: 2, members: 70, confirmed: 55, pct: 78.6 });
+    expect(d.campaigns.attestation).toMatchObject({ posts: 1, groups: 1, members: 50, confirmed: 45, pct: 90 });
     expect(d.belowTarget.groups.map((g) => g.name)).toEqual(['城东三年级家长群', '一年级1班家长群', '钦南一小工作群']);
     expect(d.figures).toEqual({ cases: 3, lossesYuan: 16000, units: [{ name: '钦南区第一小学', cases: 3, lossesYuan: 16000 }] });
 
