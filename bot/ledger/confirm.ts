@@ -203,7 +203,8 @@ export function createConfirmations(ctx: AppContext, opts: ConfirmOptions = {}):
         continue;
       }
       const r = p.reply;
-      const codes = r.quotedCode ? [r.quotedCode] : r.codes;
+      // A quote of the bot's post (or reminder) confirms the quoted posts only; else the named codes.
+      const codes = r.quotedCodes.length ? r.quotedCodes : r.codes;
       out.push({
         groupId: g.id,
         memberKey: memberKey(ctx.ledgerSecret, g.id, p.senderName),
@@ -211,7 +212,7 @@ export function createConfirmations(ctx: AppContext, opts: ConfirmOptions = {}):
         general: r.general,
         codes,
         words: affirmedWords(r, words),
-        via: r.quotedCode ? 'quote' : 'code',
+        via: r.quotedCodes.length ? 'quote' : 'code',
       });
     }
     return out;
