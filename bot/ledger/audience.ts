@@ -31,6 +31,8 @@ export interface Audience {
   owner: Member | undefined;
   /** The owner and school staff present (parent groups), not counted. */
   staff: Member[];
+  /** How many of them (one less when an unrecognised bot was among them). */
+  staffCount: number;
 }
 
 export interface AudienceDeps {
@@ -83,10 +85,13 @@ async function schoolStaff(deps: AudienceDeps, g: AudienceGroup): Promise<{ ids:
  * and records the non-family members' keys so that their replies confirm nothing there.
  */
 export async function audienceOf(deps: AudienceDeps, g: AudienceGroup, members: Member[]): Promise<Audience> {
-  const others = g.botName ? members.filter((m) => m.name !== g.botName) : members;
+  const selfId = deps.chat.selfId?.();
+  const isBot = (m: Member) => m.id === selfId || (g.botName !== null && m.name === g.botName);
+  const others = members.filter((m) => !isBot(m));
+  // The bot not recognised (no session id, no login name): one member fewer than listed.
   const botMissing = others.length === members.length && members.length > 0;
   if (g.kind !== 'parent') {
-    return { families: others, count: Math.max(0, others.length - (botMissing ? 1 : 0)), owner: undefined, staff: [] };
+    return { families: others, count: Math.max(0, others.length - (botMissing ? 1 : 0)), owner: undefined, staff: [], staffCount: 0 };
   }
   const staffOf = await schoolStaff(deps, g);
   const families: Member[] = [];
@@ -112,7 +117,15 @@ export async function audienceOf(deps: AudienceDeps, g: AudienceGroup, members: 
       [g.id, [...roles.keys()], [...roles.values()], deps.now],
     );
   }
-  return { families, count: Math.max(0, families.length - (botMissing ? 1 : 0)), owner, staff };
+  // An unrecognised bot is in the school's work group too, so it was set apart with the staff.
+  const botAmongStaff = botMissing && staffOf.ids.size > 0;
+  return {
+    families,
+    count: Math.max(0, families.length - (botMissing && !botAmongStaff ? 1 : 0)),
+    owner,
+    staff,
+    staffCount: Math.max(0, staff.length - (botAmongStaff ? 1 : 0)),
+  };
 }
 
 /** Reads the room's members live and returns its audience (see audienceOf). */

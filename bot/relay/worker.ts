@@ -173,7 +173,7 @@ export function startWorker(ctx: AppContext, account: Account, opts: WorkerOptio
         { pool, secret: ctx.ledgerSecret, chat: account.chat, log, now: now() },
         { id: d.groupId, kind: d.group.kind, orgUnitId: d.group.orgUnitId, ownerKey: d.group.ownerKey, roomId: d.group.roomId!, botAccountId: account.id, botName: loginName },
       );
-      return { members: a.count, staff: d.group.kind === 'parent' ? a.staff.length : null };
+      return { members: a.count, staff: d.group.kind === 'parent' ? a.staffCount : null };
     } catch (err) {
       log.warn({ group: d.groupId, err: errorText(err) }, 'cannot read the member list; members_at_send stays unknown');
       return { members: null, staff: null };
