@@ -13,7 +13,7 @@
 // - staff = delivery.staff_at_send (owner and school staff present, not counted), shown apart.
 // Failed, unknown-outcome, pending and skipped deliveries count in no coverage number.
 // The per-unit roll-up table coverage_unit applies the same rule in its trigger (migration
-// 20261127170000_ledger_families); tests/integration/coverage-model.test.ts checks every surface.
+// 20261127180000_ledger_families); tests/integration/coverage-model.test.ts checks every surface.
 import type pg from 'pg';
 import { UserError } from '../errors.ts';
 
