@@ -4,7 +4,9 @@
 // topics and unit names only.
 import type pg from 'pg';
 import type { PrismaClient } from '../db/client.ts';
-import { coverageInWindow, postsBySource, type CoverageBy, type CoverageRow, type CoverageTotals, type UnitScope } from './queries.ts';
+import { coverageInWindow, type CoverageBy, type CoverageRow, type CoverageTotals } from '../ledger/coverage.ts';
+import { figuresOf, type Figures } from './figures.ts';
+import { postsBySource, type UnitScope } from './queries.ts';
 import type { Period } from './periods.ts';
 
 export const DEFAULT_TARGET = 100;
@@ -25,7 +27,8 @@ export interface ReportData {
   units: CoverageRow[];
   belowTarget: { units: CoverageRow[]; groups: CoverageRow[] };
   campaigns: { letter: CoverageTotals & { posts: number }; attestation: CoverageTotals & { posts: number } };
-  figures: { cases: number; lossesYuan: number; units: { name: string; cases: number; lossesYuan: number }[] };
+  /** Cases and losses entered by the units; half-year and annual reports sum the monthly figures. */
+  figures: Figures;
 }
 
 /** The scope of a unit's report. */
@@ -51,10 +54,10 @@ export async function buildReport(
   const by: CoverageBy = unit.kind === 'city' ? 'county' : unit.kind === 'county' ? 'school' : 'group';
   const [bySource, perUnit, perGroup, letter, attestation, figures] = await Promise.all([
     postsBySource(db.pool, window, scope),
-    coverageInWindow(db.pool, { window, by, scope, belowPct: target }),
-    coverageInWindow(db.pool, { window, by: 'group', scope, belowPct: target }),
-    coverageInWindow(db.pool, { window, by: 'county', scope, belowPct: target, kinds: ['letter'] }),
-    coverageInWindow(db.pool, { window, by: 'county', scope, belowPct: target, kinds: ['attestation'] }),
+    coverageInWindow(db.pool, { window, by, scope, target }),
+    coverageInWindow(db.pool, { window, by: 'group', scope, target }),
+    coverageInWindow(db.pool, { window, by: 'county', scope, target, kinds: ['letter'] }),
+    coverageInWindow(db.pool, { window, by: 'county', scope, target, kinds: ['attestation'] }),
     figuresOf(db.pool, period.period, scope),
   ]);
   const belowGroups = perGroup.rows.filter((r) => r.below).sort((a, b) => (a.pct ?? 0) - (b.pct ?? 0)).slice(0, BELOW_GROUPS_LIMIT);
@@ -75,28 +78,5 @@ export async function buildReport(
     belowTarget: { units: perUnit.rows.filter((r) => r.below), groups: belowGroups },
     campaigns: { letter: letter.totals, attestation: attestation.totals },
     figures,
-  };
-}
-
-async function figuresOf(pool: pg.Pool, period: string, scope: UnitScope) {
-  const params: unknown[] = [period];
-  let where = 'f.period = $1';
-  if (scope.countyId !== undefined) {
-    params.push(scope.countyId);
-    where += ` AND u.county_id = $${params.length}`;
-  }
-  if (scope.schoolId !== undefined) {
-    params.push(scope.schoolId);
-    where += ` AND u.id = $${params.length}`;
-  }
-  const { rows } = await pool.query<{ name: string; cases: number; losses: string }>(
-    `SELECT u.name, f.cases, f.losses_yuan AS losses FROM unit_figures f JOIN org_unit u ON u.id = f.org_unit_id WHERE ${where} ORDER BY u.name`,
-    params,
-  );
-  const units = rows.map((r) => ({ name: r.name, cases: r.cases, lossesYuan: Number(r.losses) }));
-  return {
-    cases: units.reduce((s, u) => s + u.cases, 0),
-    lossesYuan: Math.round(units.reduce((s, u) => s + u.lossesYuan, 0) * 100) / 100,
-    units,
   };
 }

@@ -2,8 +2,10 @@
 // below-target lists and CSV/XLSX exports) and its deliveries (failures and unknowns).
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { deliveryListFile, deliveryListRows, EXPORT_STATUSES } from '../../relay/delivery-export.ts';
 import { coverageTable, coverageXlsx, toCsv } from '../../reports/export.ts';
-import { coverageOfPost, coverageOfPosts, scopeSql, type CoverageBy } from '../../reports/queries.ts';
+import { coverageByPost, postsCoverage, type CoverageBy } from '../../ledger/coverage.ts';
+import { scopeSql } from '../../reports/queries.ts';
 import { notFound, parseInput } from '../errors.ts';
 import { dateParam, id, page, postCode, target, wordList } from '../inputs.ts';
 import { narrowScope } from '../scope.ts';
@@ -74,22 +76,22 @@ export function registerPostRoutes(app: FastifyInstance, deps: ApiDeps): void {
          ${from} ORDER BY p.captured_at DESC, p.id DESC LIMIT ${q.pageSize} OFFSET ${(q.page - 1) * q.pageSize}`,
       params,
     );
-    const cov = await coverageOfPosts(deps.db.pool, rows.map((r) => r.id), p.scope);
+    const cov = await postsCoverage(deps.db.pool, rows.map((r) => r.id), p.scope);
     return {
       page: q.page,
       pageSize: q.pageSize,
       total,
       items: rows.map((r) => ({
         ...postJson({ code: r.code, title: r.title, kind: r.kind, url: r.url, urgent: r.urgent, capturedAt: r.captured_at, publishedAt: r.published_at, source: { name: r.source_name, scope: r.source_scope, kind: r.source_kind } }),
-        coverage: cov.get(r.id) ?? { groups: 0, members: 0, confirmed: 0, pct: null, failed: 0, unknown: 0, pending: 0 },
+        coverage: cov.get(r.id)!,
       })),
     };
   });
 
   app.get<{ Params: { code: string } }>('/api/posts/:code', async (req) => {
     const post = await findPost(deps, req.params.code);
-    const cov = await coverageOfPosts(deps.db.pool, [post.id], req.principal!.scope);
-    return { ...postJson(post), summary: post.summary, coverage: cov.get(post.id) ?? { groups: 0, members: 0, confirmed: 0, pct: null, failed: 0, unknown: 0, pending: 0 } };
+    const cov = await postsCoverage(deps.db.pool, [post.id], req.principal!.scope);
+    return { ...postJson(post), summary: post.summary, coverage: cov.get(post.id)! };
   });
 
   const coverageQuery = z.object({
@@ -103,8 +105,8 @@ export function registerPostRoutes(app: FastifyInstance, deps: ApiDeps): void {
     const post = await findPost(deps, req.params.code);
     const q = parseInput(coverageQuery, req.query);
     const scope = await narrowScope(deps.db.prisma, req.principal!, q);
-    const { rows, totals } = await coverageOfPost(deps.db.pool, { postCode: post.code, by: q.by as CoverageBy, scope, belowPct: q.target });
-    return { post, q, scope, rows, totals };
+    const c = await coverageByPost(deps.db.pool, { postCode: post.code, by: q.by as CoverageBy, scope, target: q.target });
+    return { post, q, scope, rows: c.rows, totals: c.total };
   }
 
   app.get<{ Params: { code: string } }>('/api/posts/:code/coverage', async (req) => {
@@ -167,5 +169,27 @@ export function registerPostRoutes(app: FastifyInstance, deps: ApiDeps): void {
         group: { id: r.group_id, topic: r.topic, className: r.class_name, kind: r.group_kind, unit: { id: r.unit_id, name: r.unit_name }, ...(p.role === 'school' ? { registeredBy: r.registered_by } : {}) },
       })),
     };
+  });
+
+  // The delivery list (failed / unknown / skipped by default, with reasons) as a download.
+  app.get<{ Params: { code: string } }>('/api/posts/:code/deliveries/export', async (req, reply) => {
+    const post = await findPost(deps, req.params.code);
+    const q = parseInput(
+      z.object({
+        format: z.enum(['csv', 'xlsx'], { message: 'format must be csv or xlsx' }).default('xlsx'),
+        status: wordList('status', STATUSES).optional(),
+        county: id('county').optional(),
+        school: id('school').optional(),
+      }),
+      req.query,
+    );
+    const scope = await narrowScope(deps.db.prisma, req.principal!, q);
+    const rows = await deliveryListRows(deps.db.pool, { postId: post.id, statuses: q.status ?? EXPORT_STATUSES, scope });
+    const file = await deliveryListFile(rows, q.format, { title: `${post.code} ${post.title}`, tz });
+    const name = `deliveries-${post.code}.${q.format}`;
+    return reply
+      .header('content-disposition', `attachment; filename="${name}"`)
+      .type(q.format === 'csv' ? 'text/csv; charset=utf-8' : 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
+      .send(file);
   });
 }
