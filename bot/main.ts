@@ -1,22 +1,21 @@
 // `npm start`: wiring only. Builds the pieces, starts them, and stops them cleanly.
 import type { AppContext } from './app.ts';
 import { systemClock } from './clock.ts';
-import { ConfigError, loadConfig, readEnvFile } from './config.ts';
+import { ConfigError, readEnvFile } from './config.ts';
+import { loadSettings } from './core/settings.ts';
 import { openDatabase, type OpenDb } from './db/open.ts';
 import { SetupError, UserError } from './errors.ts';
 import { botStatusProvider, startHttp } from './http/server.ts';
 import { createLogger } from './log.ts';
 import { startRuntime, type Runtime } from './runtime.ts';
-import { loadSources } from './sources/config.ts';
 import { createWechatBot } from './wechat/bot.ts';
 import { installFatalHandlers } from './wechat/fatal.ts';
 
 async function main(): Promise<void> {
-  let config;
-  let sources;
+  let loaded;
   try {
-    config = loadConfig(process.env, readEnvFile());
-    sources = loadSources(config.sourcesFile);
+    // Every setting, parsed once before anything starts: a bad value stops here with its fix.
+    loaded = loadSettings(process.env, readEnvFile());
   } catch (err) {
     if (err instanceof ConfigError || err instanceof UserError || err instanceof SetupError) {
       process.stderr.write(`antifraud-relay: ${err.message}\n`);
@@ -24,6 +23,7 @@ async function main(): Promise<void> {
     }
     throw err;
   }
+  const { config, settings } = loaded;
   const log = createLogger({ level: config.logLevel });
   let db: OpenDb | undefined;
   let runtime: Runtime | undefined;
@@ -65,7 +65,7 @@ async function main(): Promise<void> {
     throw err;
   }
   log.info({ database: db.embedded ? `embedded (${config.dataDir}/postgres)` : 'DATABASE_URL' }, 'database ready');
-  const ctx: AppContext = { db, clock: systemClock, log, config, ledgerSecret: db.ledgerSecret };
+  const ctx: AppContext = { db, clock: systemClock, log, config, settings, ledgerSecret: db.ledgerSecret };
 
   const wechat = createWechatBot({ name: config.botName, puppet: config.puppet, dataDir: config.dataDir, log });
   installFatalHandlers(log, stop);
@@ -80,7 +80,7 @@ async function main(): Promise<void> {
     }
   }
   try {
-    startup = startRuntime(ctx, [{ name: config.botName, puppet: config.puppet, wechat }], { sources });
+    startup = startRuntime(ctx, [{ name: config.botName, puppet: config.puppet, wechat }]);
     runtime = (await startup) as Runtime;
   } catch (err) {
     log.error(

@@ -1,12 +1,14 @@
-// What every CLI command gets: the parsed configuration, a quiet logger, an open database, and one
+// What every CLI command gets: the settings (parsed once, like npm start), a quiet logger, an open database, and one
 // place that turns expected failures into a sentence and an exit code.
-import { ConfigError, loadConfig, readEnvFile, type Config } from '../config.ts';
+import { ConfigError, readEnvFile, type Config } from '../config.ts';
+import { loadSettings, type Settings } from '../core/settings.ts';
 import { openDatabase, type OpenDb } from '../db/open.ts';
 import { SetupError, UserError } from '../errors.ts';
 import { createLogger, type Logger } from '../log.ts';
 
 export interface CliContext {
   config: Config;
+  settings: Settings;
   db: OpenDb;
   log: Logger;
   out: (line?: string) => void;
@@ -30,11 +32,11 @@ export function reportFailure(err: unknown): void {
 export async function withDb(fn: (ctx: CliContext) => Promise<void>): Promise<void> {
   let db: OpenDb | undefined;
   try {
-    const config = loadConfig(process.env, readEnvFile());
+    const { config, settings } = loadSettings(process.env, readEnvFile());
     // CLI output is the command's own; logs only say what went wrong.
     const log = createLogger({ level: process.env.LOG_LEVEL ?? 'warn', pretty: false, destination: process.stderr as never });
     db = await openDatabase(config, log);
-    await fn({ config, db, log, out: (line = '') => process.stdout.write(line + '\n') });
+    await fn({ config, settings, db, log, out: (line = '') => process.stdout.write(line + '\n') });
   } catch (err) {
     reportFailure(err);
   } finally {

@@ -7,11 +7,10 @@ import { groupCoverage } from '../ledger/coverage.ts';
 import { managedGroup, packMessages } from '../ledger/group-auth.ts';
 import { managesRoom } from './manage.ts';
 import { liveMembers, nonConfirmers } from '../ledger/non-confirmers.ts';
-import { ledgerSettings } from '../ledger/settings.ts';
 import { defineCommand, type CommandDeps } from './types.ts';
 
 /** Sends the asker the non-confirmers privately; answers in the group without names. */
-export async function unconfirmedReply(deps: CommandDeps, windowMs = ledgerSettings().windowMs): Promise<string> {
+export async function unconfirmedReply(deps: CommandDeps, windowMs = deps.ctx.settings.ledger.windowMs): Promise<string> {
   const { ctx, account } = deps;
   const days = Math.round(windowMs / 86_400_000);
   const g = await managedGroup(deps);

@@ -7,9 +7,10 @@ import path from 'node:path';
 import { loadConfig, type Config } from '../config.ts';
 import { openDatabase, type OpenDb } from '../db/open.ts';
 import { t } from '../i18n.ts';
+import { loadLedgerSettings } from '../ledger/settings.ts';
 import { createLogger, type Logger } from '../log.ts';
 import { importOrg, parseOrgCsv, type OrgRow } from '../registry/org-import.ts';
-import { relaySettings, type RelaySettings } from '../relay/settings.ts';
+import { loadRelaySettings, type RelaySettings } from '../relay/settings.ts';
 import { loadSchedules, startRuntime, type Runtime } from '../runtime.ts';
 import type { SourcesConfig } from '../sources/config.ts';
 import { createWechatBot } from '../wechat/bot.ts';
@@ -65,7 +66,7 @@ export function demoSources(s: Scenario): SourcesConfig {
  * poll exists for planners in other processes, and would cost 240,000 clock steps a week.
  */
 export function demoRelaySettings(): RelaySettings {
-  const base = relaySettings();
+  const base = loadRelaySettings();
   return { ...base, sending: { ...base.sending, pollMs: 30 * 60_000 } };
 }
 
@@ -123,14 +124,15 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
     await warmUpPrisma(db.prisma);
     const schedules = await loadSchedules();
     vc = installVirtualClock(start);
-    const ctx = { db, clock: vc.clock, log, config, ledgerSecret: db.ledgerSecret };
+    const settings = { sources: demoSources(scenario), relay: demoRelaySettings(), ledger: loadLedgerSettings(process.env) };
+    const ctx = { db, clock: vc.clock, log, config, settings, ledgerSecret: db.ledgerSecret };
     const bots = world.puppets().map((p) => ({
       name: p.account,
       puppet: PUPPET,
       wechat: createWechatBot({ name: p.account, puppet: PUPPET, puppetInstance: p.puppet, dataDir, log, printQr: false }),
     }));
     const rng = seededRng(scenario.seed ^ 0x5eed);
-    runtime = await startRuntime(ctx, bots, { sources: demoSources(scenario), relay: demoRelaySettings(), random: rng.next, schedules });
+    runtime = await startRuntime(ctx, bots, { random: rng.next, schedules });
     world.login();
 
     world.onEvent((e) => {

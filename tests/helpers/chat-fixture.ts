@@ -17,6 +17,7 @@ import { createSourceCapture } from '../../bot/sources/inbound.ts';
 import { attachAdapter, createChatPort, type WechatAdapter } from '../../bot/wechat/adapter.ts';
 import type { TestDb } from './db.ts';
 import { captureLog } from './log.ts';
+import { contentSettings } from '../../bot/core/settings.ts';
 
 export const REFERENCE_TIME = '2026-11-23T09:00:00+08:00';
 
@@ -57,7 +58,7 @@ export async function chatWorld(opts: WorldOptions) {
   const captured = captureLog('debug');
   const clock = fixedClock(REFERENCE_TIME);
   const config = loadConfig({ LOG_LEVEL: 'debug' });
-  const ctx: AppContext = { db: opts.db, clock, log: captured.log, config, ledgerSecret: opts.db.ledgerSecret };
+  const ctx: AppContext = { db: opts.db, clock, log: captured.log, config, settings: contentSettings(), ledgerSecret: opts.db.ledgerSecret };
   const mocker = new mock.Mocker();
   const puppet = new PuppetMock({ mocker });
   // Trap of the mock: Room.sync() marks the room's members dirty under the room id, and Wechaty

@@ -8,12 +8,13 @@ import { cronOf } from '../../bot/core/scheduler.ts';
 import { jobContext } from '../helpers/job-context.ts';
 import { freshDb, type TestDb } from '../helpers/db.ts';
 import { captureLog } from '../helpers/log.ts';
+import { contentSettings } from '../../bot/core/settings.ts';
 
 let db: TestDb;
 let ctx: AppContext;
 beforeAll(async () => {
   db = await freshDb();
-  ctx = { db, clock: fixedClock('2026-11-23T09:00:00+08:00'), log: captureLog().log, config: loadConfig({}), ledgerSecret: db.ledgerSecret };
+  ctx = { db, clock: fixedClock('2026-11-23T09:00:00+08:00'), log: captureLog().log, config: loadConfig({}), settings: contentSettings(), ledgerSecret: db.ledgerSecret };
 });
 afterAll(async () => db.drop());
 
