@@ -4,17 +4,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 import { z } from 'zod';
+import { DEFAULT_TIME_ZONE, isTimeZone } from './core/time.ts';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
-function isTimeZone(tz: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const blankToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 
@@ -63,8 +56,8 @@ export const configSchema = z.object({
     blankToUndefined,
     z
       .string()
-      .refine(isTimeZone, { message: 'TZ is not a known IANA time zone — use e.g. Asia/Shanghai (the default)' })
-      .default('Asia/Shanghai'),
+      .refine(isTimeZone, { message: `TZ is not a known IANA time zone — use e.g. ${DEFAULT_TIME_ZONE} (the default)` })
+      .default(DEFAULT_TIME_ZONE),
   ),
   LEDGER_SECRET: z.preprocess(
     blankToUndefined,

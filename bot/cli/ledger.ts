@@ -2,6 +2,7 @@
 // antifraud posts [--since DATE] [--json]
 import type { Command } from 'commander';
 import { z } from 'zod';
+import { DEFAULT_TIME_ZONE, localMidnight, shortTime } from '../core/time.ts';
 import { UserError } from '../errors.ts';
 import { coverageByPost, formatPct, postsOverview, type PostCoverage, type PostOverview } from '../ledger/coverage.ts';
 import { withDb } from './context.ts';
@@ -10,16 +11,8 @@ import { formatTable } from './table.ts';
 const KIND_ZH: Record<string, string> = { work: '工作群', parent: '家长群' };
 const BY_ZH: Record<string, string> = { county: '县区', school: '单位', group: '群' };
 
-/** "03-02 19:41" in the given time zone, or "—". */
-export function shortTime(d: Date | null, timeZone = 'Asia/Shanghai'): string {
-  if (!d) return '—';
-  const p = new Intl.DateTimeFormat('en-CA', { timeZone, month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).formatToParts(d);
-  const g = (t: string) => p.find((x) => x.type === t)!.value;
-  return `${g('month')}-${g('day')} ${g('hour')}:${g('minute')}`;
-}
-
 /** The coverage table: one row per county / unit / group, then the total over the scope. */
-export function formatCoverage(c: PostCoverage, timeZone = 'Asia/Shanghai'): string {
+export function formatCoverage(c: PostCoverage, timeZone = DEFAULT_TIME_ZONE): string {
   const head = `${c.post.code}《${c.post.title}》 按${BY_ZH[c.by]}统计${c.belowPct !== undefined ? `(仅列出覆盖率低于 ${c.belowPct}% 的)` : ''}`;
   const lead = c.by === 'group' ? ['群', '类型', '单位', '县区'] : c.by === 'school' ? ['单位', '县区'] : ['县区'];
   const headers = [...lead, '群数', '应确认', '已确认', '覆盖率', '首次确认', '最近确认'];
@@ -35,7 +28,7 @@ export function formatCoverage(c: PostCoverage, timeZone = 'Asia/Shanghai'): str
 }
 
 /** The posts table. */
-export function formatPosts(rows: PostOverview[], timeZone = 'Asia/Shanghai'): string {
+export function formatPosts(rows: PostOverview[], timeZone = DEFAULT_TIME_ZONE): string {
   if (!rows.length) return '(没有推送)';
   return formatTable(
     ['编号', '标题', '采集时间', '已送达群', '待发送', '应确认', '已确认', '覆盖率'],
@@ -54,17 +47,10 @@ const coverageOpts = z.object({
 });
 
 /** Parses a --since date (YYYY-MM-DD, local midnight in `timeZone`). */
-export function parseSince(s: string, timeZone = 'Asia/Shanghai'): Date {
-  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(s.trim());
-  if (!m || Number.isNaN(Date.parse(`${m[1]}-${m[2]}-${m[3]}T00:00:00Z`))) {
-    throw new UserError('ledger.bad_date', {}, `--since must be a date such as 2026-03-01 (got "${s}")`);
-  }
-  const utcMidnight = Date.parse(`${m[1]}-${m[2]}-${m[3]}T00:00:00Z`);
-  // Offset of the zone at that day (China has no DST; this stays right for zones that do, at midnight).
-  const p = new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName: 'longOffset' }).formatToParts(new Date(utcMidnight));
-  const off = /GMT([+-])(\d{2}):(\d{2})/.exec(p.find((x) => x.type === 'timeZoneName')?.value ?? '');
-  const offMs = off ? (off[1] === '-' ? -1 : 1) * (Number(off[2]) * 60 + Number(off[3])) * 60_000 : 0;
-  return new Date(utcMidnight - offMs);
+export function parseSince(s: string, timeZone = DEFAULT_TIME_ZONE): Date {
+  const at = localMidnight(s, timeZone);
+  if (!at) throw new UserError('ledger.bad_date', {}, `--since must be a date such as 2026-03-01 (got "${s}")`);
+  return at;
 }
 
 /** Registers `coverage` and `posts`. */

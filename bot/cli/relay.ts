@@ -1,5 +1,6 @@
 // antifraud deliveries <post-code> | --unknown
 import type { Command } from 'commander';
+import { dateTime } from '../core/time.ts';
 import { UserError } from '../errors.ts';
 import { deliveriesOf, unknownDeliveries, type DeliveryRow } from '../relay/report.ts';
 import { withDb } from './context.ts';
@@ -9,11 +10,8 @@ const STATUS_ZH: Record<string, string> = {
   pending: '待发送', sending: '发送中', sent: '已发送', failed: '失败', unknown: '未知', skipped: '跳过',
 };
 
-function time(d: Date | null): string {
-  return d ? d.toISOString().replace('T', ' ').slice(0, 19) + 'Z' : '';
-}
-
-function table(rows: DeliveryRow[]): string {
+function table(rows: DeliveryRow[], tz: string): string {
+  const time = (d: Date | null) => dateTime(d, tz);
   return formatTable(
     ['群', '类型', '单位', '账号', '状态', '次数', '计划', '发送', '人数', '方式', '原因'],
     rows.map((r) => [r.group, r.kind, r.unit, r.account, STATUS_ZH[r.status] ?? r.status, r.attempts, time(r.dueAt), time(r.sentAt), r.membersAtSend ?? '', r.rendering ?? '', r.error ?? '']),
@@ -30,11 +28,11 @@ export function registerRelay(program: Command): void {
     .option('--json', 'machine-readable output')
     .description('the delivery log of one post (status per group, attempts, times, member counts, errors)')
     .action(async (code: string | undefined, opts: { unknown?: boolean; json?: boolean }) => {
-      await withDb(async ({ db, out }) => {
+      await withDb(async ({ config, db, out }) => {
         if (opts.unknown) {
           const rows = await unknownDeliveries(db.pool);
           if (opts.json) return out(JSON.stringify(rows, null, 2));
-          out(rows.length ? table(rows) : 'no sends with an unknown outcome');
+          out(rows.length ? table(rows, config.timeZone) : 'no sends with an unknown outcome');
           return;
         }
         if (!code) throw new UserError('relay.cli_code', {}, 'name a post code (e.g. `antifraud deliveries F12`) or use --unknown');
@@ -46,7 +44,7 @@ export function registerRelay(program: Command): void {
         out(`${log.rows.length} group(s): ${Object.keys(STATUS_ZH).map((s) => `${s} ${count(s)}`).join(', ')}`);
         if (log.rows.length) {
           out();
-          out(table(log.rows));
+          out(table(log.rows, config.timeZone));
         }
       });
     });

@@ -1,5 +1,6 @@
 // #登记 <enrollment code>: the group becomes the unit's work group; the sender its contact.
 // Wrong codes are counted per room; 5 failures in an hour lock the room out for an hour.
+import { hourMinute } from '../core/time.ts';
 import { z } from 'zod';
 import { UserError } from '../errors.ts';
 import { t } from '../i18n.ts';
@@ -14,10 +15,6 @@ export const LOCKOUT_MS = 60 * 60 * 1000;
 /** The lockout key of a room: account and topic (the room id changes on re-login). */
 function roomRef(deps: CommandDeps): string {
   return `${deps.account.id}:${deps.group!.topic}`;
-}
-
-function formatTime(d: Date, tz: string): string {
-  return new Intl.DateTimeFormat('zh-CN', { timeZone: tz, hour: '2-digit', minute: '2-digit', hour12: false }).format(d);
 }
 
 export const enrollCommand = defineCommand({
@@ -39,7 +36,7 @@ export const enrollCommand = defineCommand({
     });
     if (failures.length >= MAX_FAILURES) {
       const until = new Date(failures[failures.length - MAX_FAILURES].at.getTime() + LOCKOUT_MS);
-      throw new UserError('registry.enroll_locked', { until: formatTime(until, ctx.config.timeZone) });
+      throw new UserError('registry.enroll_locked', { until: hourMinute(until, ctx.config.timeZone) });
     }
     const code = normalizeCode(words.join(''));
     const unit = code ? await prisma.orgUnit.findUnique({ where: { codeHash: hashCode(code) } }) : null;
@@ -48,7 +45,7 @@ export const enrollCommand = defineCommand({
       const count = failures.length + 1;
       if (count >= MAX_FAILURES) {
         await audit(prisma, { actor: deps.sender.name, action: 'group.enroll_locked', at: deps.now, detail: { topic: msg!.topic } });
-        throw new UserError('registry.enroll_locked', { until: formatTime(new Date(deps.now.getTime() + LOCKOUT_MS), ctx.config.timeZone) });
+        throw new UserError('registry.enroll_locked', { until: hourMinute(new Date(deps.now.getTime() + LOCKOUT_MS), ctx.config.timeZone) });
       }
       throw new UserError('registry.enroll_wrong', { count });
     }

@@ -1,4 +1,5 @@
 // #状态: what this group is, its status, and what was delivered lately.
+import { monthDay } from '../core/time.ts';
 import { z } from 'zod';
 import { t } from '../i18n.ts';
 import { describeGroup } from '../registry/groups.ts';
@@ -30,9 +31,8 @@ export const statusCommand = defineCommand({
     if (recent.length === 0) lines.push(t('registry.status_none'));
     else {
       lines.push(t('registry.status_recent'));
-      const day = new Intl.DateTimeFormat('zh-CN', { timeZone: deps.ctx.config.timeZone, month: '2-digit', day: '2-digit' });
       for (const d of recent) {
-        lines.push(t('registry.status_recent_line', { day: day.format(d.sentAt!), code: d.post.code, title: d.post.title.slice(0, 30) }));
+        lines.push(t('registry.status_recent_line', { day: monthDay(d.sentAt!, deps.ctx.config.timeZone), code: d.post.code, title: d.post.title.slice(0, 30) }));
       }
     }
     return lines.join('\n');

@@ -9,7 +9,7 @@ import type pg from 'pg';
 import type { Account, AppContext } from '../app.ts';
 import type { Post } from '../db/client.ts';
 import type { Planning } from '../relay/plan.ts';
-import { localMinute, localParts, zonedTime } from '../relay/tz.ts';
+import { localMinute, localParts, zonedTime } from './time.ts';
 import type { Settings } from './settings.ts';
 
 /** What the runtime gives every job besides the app context. */

@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig, type Config } from '../config.ts';
+import { DEFAULT_TIME_ZONE } from '../core/time.ts';
 import { openDatabase, type OpenDb } from '../db/open.ts';
 import { t } from '../i18n.ts';
 import { loadLedgerSettings } from '../ledger/settings.ts';
@@ -90,7 +91,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
   // The embedded server may run as another user (root → postgres): it must reach the directory.
   if (temporary) fs.chmodSync(dataDir, 0o755);
   const config: Config = loadConfig({
-    DATA_DIR: dataDir, LOG_LEVEL: opts.logLevel ?? process.env.LOG_LEVEL ?? 'warn', TZ: 'Asia/Shanghai', HTTP_PORT: '0',
+    DATA_DIR: dataDir, LOG_LEVEL: opts.logLevel ?? process.env.LOG_LEVEL ?? 'warn', TZ: DEFAULT_TIME_ZONE, HTTP_PORT: '0',
     ...(opts.databaseUrl ? { DATABASE_URL: opts.databaseUrl, LEDGER_SECRET: opts.ledgerSecret } : {}),
   });
   const log: Logger = createLogger({ level: config.logLevel, pretty: false, destination: process.stderr as never });

@@ -1,5 +1,6 @@
 // Scenario files for the simulated world (`npm run demo -- --scenario FILE`): JSON, checked by
 // zod, with every problem reported at its field path (scenario.groups[3].members: …).
+import { DEFAULT_TIME_ZONE, localDayStart } from '../core/time.ts';
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
@@ -240,8 +241,7 @@ export function loadScenario(file: string): Scenario {
 export function resolveTime(s: Scenario, t: string): Date {
   const m = RELATIVE.exec(t);
   if (!m) return new Date(t);
-  const startDay = new Date(s.start).toLocaleDateString('sv-SE', { timeZone: 'Asia/Shanghai' }); // YYYY-MM-DD
-  const base = new Date(`${startDay}T00:00:00+08:00`).getTime();
+  const base = localDayStart(new Date(s.start), DEFAULT_TIME_ZONE).getTime();
   return new Date(base + (Number(m[1]) - 1) * 86_400_000 + (Number(m[2]) * 60 + Number(m[3])) * 60_000);
 }
 

@@ -2,6 +2,7 @@
 // official accounts; simulated people who register groups, reply to the bot's posts by the
 // scenario's behaviour model (seeded), join and leave; and the faults (throttle, removal,
 // re-login). Everything happens on timers, so it follows the virtual clock.
+import { DEFAULT_TIME_ZONE, localDay } from '../core/time.ts';
 import { FileBox } from 'file-box';
 import { mock } from 'wechaty-puppet-mock';
 import { DemoPuppet, PUPPET, type Refusal, type SendRecord } from './demo-puppet.ts';
@@ -234,7 +235,7 @@ export function buildWorld(s: Scenario): World {
     const b = room.behaviour;
     const codes = [...new Set(text.match(/\bF\d+\b/g) ?? [])];
     const attest = text.includes('已安装') ? '已安装' : undefined;
-    const day = new Date().toLocaleDateString('sv-SE', { timeZone: 'Asia/Shanghai' });
+    const day = localDay(new Date(), DEFAULT_TIME_ZONE);
     for (const m of room.members) {
       if (m.never) continue;
       const answered = room.answered.get(m.name) ?? new Set<string>();

@@ -6,7 +6,7 @@ import {
   type RelaySettings,
   type RelayWindow,
 } from './settings.ts';
-import { localParts, pad, parseHm, zonedTime } from './tz.ts';
+import { localParts, pad, parseHm, zonedTime } from '../core/time.ts';
 
 export interface WindowGroup {
   kind: 'work' | 'parent' | 'source';

@@ -20,7 +20,7 @@ import { renderPost } from './render.ts';
 import { sendToRoom } from './send.ts';
 import type { RelaySettings } from './settings.ts';
 import { errorText } from './throttle.ts';
-import { localDay, nextLocalMidnight } from './tz.ts';
+import { localDay, nextLocalMidnight } from '../core/time.ts';
 
 export interface WorkerOptions {
   settings?: RelaySettings;

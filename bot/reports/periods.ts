@@ -3,7 +3,8 @@
 //                       (two days before the plan's deadline, the 25th);
 //   half-year "2026-H1": from 18 Dec 2025 to 18 Jun 2026, generated 18 Jun 08:00 (deadline 20 Jun);
 //   annual   "2026":    from 18 Dec 2025 to 18 Dec 2026, generated 18 Dec 08:00 (deadline 20 Dec).
-// All wall times are in the configured time zone (Asia/Shanghai by default).
+// All wall times are in the configured time zone (bot/core/time.ts).
+import { DEFAULT_TIME_ZONE, localParts, zonedTime } from '../core/time.ts';
 import { UserError } from '../errors.ts';
 
 export type ReportKind = 'monthly' | 'half_year' | 'annual';
@@ -34,28 +35,19 @@ export interface Period {
   deadline: Date;
 }
 
-function offsetMs(at: number, tz: string): number {
-  const parts = new Intl.DateTimeFormat('en-US', { timeZone: tz, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' }).formatToParts(new Date(at));
-  const get = (t: string) => Number(parts.find((p) => p.type === t)!.value);
-  return Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second')) - Math.floor(at / 1000) * 1000;
-}
-
 /** The instant of a wall-clock time in `tz` (month 1–12; overflowing days/months roll over). */
 export function zoned(tz: string, y: number, m: number, d: number, h = 0): Date {
-  const guess = Date.UTC(y, m - 1, d, h);
-  let t = guess - offsetMs(guess, tz);
-  t = guess - offsetMs(t, tz);
-  return new Date(t);
+  return zonedTime(y, m, d, h, 0, tz);
 }
 
 /** Year, month, day of an instant in `tz`. */
 export function localDate(at: Date, tz: string): { y: number; m: number; d: number } {
-  const [y, m, d] = new Intl.DateTimeFormat('en-CA', { timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit' }).format(at).split('-').map(Number);
-  return { y, m, d };
+  const p = localParts(at, tz);
+  return { y: p.year, m: p.month, d: p.day };
 }
 
 /** Parses a period of a kind; throws a UserError that shows the expected form. */
-export function parsePeriod(kind: ReportKind, text: string, tz = 'Asia/Shanghai'): Period {
+export function parsePeriod(kind: ReportKind, text: string, tz = DEFAULT_TIME_ZONE): Period {
   const s = text.trim().toUpperCase();
   if (kind === 'monthly') {
     const m = /^(\d{4})-(\d{2})$/.exec(s);
@@ -82,7 +74,7 @@ function periodName(kind: ReportKind, y: number, m: number): string {
 }
 
 /** The period after `p` (same kind). */
-export function nextPeriod(p: Period, tz = 'Asia/Shanghai'): Period {
+export function nextPeriod(p: Period, tz = DEFAULT_TIME_ZONE): Period {
   if (p.kind === 'monthly') {
     const [y, m] = p.period.split('-').map(Number);
     return parsePeriod('monthly', m === 12 ? periodName('monthly', y + 1, 1) : periodName('monthly', y, m + 1), tz);
@@ -91,7 +83,7 @@ export function nextPeriod(p: Period, tz = 'Asia/Shanghai'): Period {
 }
 
 /** The latest period of a kind whose slot is at or before `now`. */
-export function latestDue(kind: ReportKind, now: Date, tz = 'Asia/Shanghai'): Period {
+export function latestDue(kind: ReportKind, now: Date, tz = DEFAULT_TIME_ZONE): Period {
   const { y, m } = localDate(now, tz);
   let p = parsePeriod(kind, periodName(kind, y, m), tz);
   while (p.slot.getTime() > now.getTime()) {
@@ -110,7 +102,7 @@ function prevMonth(period: string): string {
  * Periods whose slot has passed but that were not generated: those after `lastGenerated` up to
  * the latest due one (at most `limit`, newest kept). With nothing generated yet, only the latest.
  */
-export function missedSlots(kind: ReportKind, lastGenerated: string | null, now: Date, tz = 'Asia/Shanghai', limit = 12): string[] {
+export function missedSlots(kind: ReportKind, lastGenerated: string | null, now: Date, tz = DEFAULT_TIME_ZONE, limit = 12): string[] {
   const latest = latestDue(kind, now, tz);
   if (!lastGenerated) return [latest.period];
   const last = parsePeriod(kind, lastGenerated, tz);
@@ -120,6 +112,6 @@ export function missedSlots(kind: ReportKind, lastGenerated: string | null, now:
 }
 
 /** The period a slot (the fire time of a report schedule) generates. */
-export function periodOfSlot(kind: ReportKind, slot: Date, tz = 'Asia/Shanghai'): Period {
+export function periodOfSlot(kind: ReportKind, slot: Date, tz = DEFAULT_TIME_ZONE): Period {
   return latestDue(kind, new Date(slot.getTime() + 60_000), tz);
 }

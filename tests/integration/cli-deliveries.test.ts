@@ -29,6 +29,9 @@ describe('antifraud deliveries', () => {
     expect(r.stdout).toContain('3 group(s): pending 1, sending 0, sent 0, failed 0, unknown 1, skipped 1');
     expect(r.stdout).toMatch(/parent-cli-1-\d+-1\s+parent\s+示例小学\s+cli-1\s+跳过.*auto-forward is off for this parent group/);
     expect(r.stdout).toMatch(/未知.*socket hang up/);
+    // Times in the configured zone, like every CLI time: the work groups' window opens at 08:30 Beijing time.
+    expect(r.stdout).toContain('2026-11-27 08:30:00');
+    expect(r.stdout).not.toContain('00:30:00Z');
     const json = JSON.parse((await cli(['deliveries', post.code, '--json'])).stdout);
     expect(json.rows).toHaveLength(3);
     const unknown = await cli(['deliveries', '--unknown']);
