@@ -1,4 +1,6 @@
-// #自动转发 开|关: only the owning teacher or the unit contact; forwarding starts only after 开.
+// #自动转发 开|关 in a class parent group: only the owning teacher or the unit contact; forwarding
+// starts only after 开. Work groups always receive posts (registry/forwarding.ts): there the command
+// says so and points to #暂停, instead of answering "off" while posts keep arriving.
 import { z } from 'zod';
 import { UserError } from '../errors.ts';
 import { t } from '../i18n.ts';
@@ -17,11 +19,12 @@ export const autoForwardCommand = defineCommand({
   schema: z.tuple([
     z.string().transform((s) => s.toUpperCase()).pipe(z.enum([...ON, ...OFF] as [string, ...string[]])),
   ]).transform(([w]) => ON.includes(w)),
-  allowed: async (deps) => Boolean(deps.registration?.attached) && (await managesRoom(deps)),
+  allowed: async (deps) => Boolean(deps.registration?.attached) && deps.registration!.group.kind === 'parent' && (await managesRoom(deps)),
   handler: async (on, deps) => {
     const reg = requireRegistered(deps);
     await requireManager(deps, reg);
     if (!reg.attached) throw new UserError('registry.not_registered');
+    if (reg.group.kind !== 'parent') throw new UserError('registry.auto_not_parent');
     if (reg.group.autoForward === on) return t('registry.already');
     await deps.ctx.db.prisma.$transaction(async (tx) => {
       await tx.chatGroup.update({ where: { id: reg.group.id }, data: { autoForward: on } });

@@ -2,6 +2,7 @@
 import { monthDay } from '../core/time.ts';
 import { z } from 'zod';
 import { t } from '../i18n.ts';
+import { forwardsAutomatically } from '../registry/forwarding.ts';
 import { describeGroup } from '../registry/groups.ts';
 import { requireRegistered } from './manage.ts';
 import { defineCommand } from './types.ts';
@@ -13,12 +14,16 @@ export const statusCommand = defineCommand({
   summaryKey: 'registry.summary_status',
   schema: z.tuple([]),
   handler: async (_none, deps) => {
-    const g = requireRegistered(deps).group;
+    const reg = requireRegistered(deps);
+    // Matched by topic only (another room with a removed or ambiguous group's topic): anyone can
+    // name a room like that, so nothing about the group is shown until its owner confirms.
+    if (!reg.attached && reg.matchedBy === 'topic') return t('registry.status_unconfirmed');
+    const g = reg.group;
     const lines = [
       t('registry.status', {
         what: describeGroup(g),
         status: t(`registry.status_${g.status}`),
-        auto: t(g.autoForward ? 'registry.on' : 'registry.off'),
+        auto: g.kind === 'work' ? t('registry.auto_work') : t(forwardsAutomatically(g) ? 'registry.on' : 'registry.off'),
         owner: g.registeredBy,
       }),
     ];

@@ -7,6 +7,7 @@
 // A skipped row that was never attempted is revived by planLateGroup (e.g. on resume/opt-in).
 import type { PoolClient } from 'pg';
 import type { AppContext } from '../app.ts';
+import { forwardsAutomatically } from '../registry/forwarding.ts';
 import type { RelaySettings } from './settings.ts';
 import { nextSendTime } from './windows.ts';
 
@@ -47,7 +48,9 @@ interface Row {
 /** Why `group` cannot get posts now, or null when it can. */
 export function skipReason(group: Pick<PlanGroup, 'kind' | 'status' | 'status_reason' | 'auto_forward'>): string | null {
   if (group.status !== 'active') return `group ${group.status}${group.status_reason ? `: ${group.status_reason}` : ''}`;
-  if (group.kind === 'parent' && !group.auto_forward) return 'auto-forward is off for this parent group';
+  if (group.kind === 'parent' && !forwardsAutomatically({ kind: group.kind, autoForward: group.auto_forward })) {
+    return 'auto-forward is off for this parent group';
+  }
   return null;
 }
 

@@ -161,6 +161,19 @@ export function attachAdapter(opts: AdapterOptions): WechatAdapter {
   const inflight = new Set<Promise<void>>();
   const done = new Map<string, Promise<void>>();
   const waiters = new Map<string, () => void>();
+  // Messages of one chat (a room, or one person's private chat) go through the pipeline one after
+  // another, in the order they arrived: "#班级 X" then "#自动转发 开" sent back to back must not
+  // overtake each other. Different chats still run side by side.
+  const chats = new Map<string, Promise<void>>();
+  function inChatOrder(key: string, fn: () => Promise<void>): Promise<void> {
+    const run = (chats.get(key) ?? Promise.resolve()).catch(() => undefined).then(fn);
+    chats.set(key, run);
+    const forget = () => {
+      if (chats.get(key) === run) chats.delete(key);
+    };
+    run.then(forget, forget);
+    return run;
+  }
 
   function track(id: string | undefined, p: Promise<void>): void {
     const q = p.catch((err) => log.error({ err }, 'chat event failed')).finally(() => {
@@ -226,7 +239,7 @@ export function attachAdapter(opts: AdapterOptions): WechatAdapter {
   const room = (ev: RoomEvent) => pipeline.room(ev, account);
   const isSelf = (c: Contact) => c.id === wechaty.currentUser?.id;
   const handlers = {
-    message: (msg: Message) => track(msg.id, onMessage(msg)),
+    message: (msg: Message) => track(msg.id, inChatOrder(msg.room()?.id ?? `private:${msg.talker()?.id ?? msg.id}`, () => onMessage(msg))),
     'room-join': (r: Room, invitees: Contact[], inviter: Contact) =>
       track(undefined, (async () => {
         const info = await roomInfo(r);
