@@ -32,8 +32,8 @@ export interface RuntimeBot {
 
 /** Settings come from ctx.settings (parsed once at start); these are the runtime's own options. */
 export interface RuntimeOptions {
-  /** Uniform [0, 1) source for the relay's gaps (the demo passes a seeded one). */
-  random?: () => number;
+  /** A uniform [0, 1) source per account for the relay's gaps (the demo passes seeded ones). */
+  random?: (account: string) => () => number;
   /** Preloaded schedules/ (default: loaded from the project's schedules/ now). */
   schedules?: LoadedSchedules;
   /** Pipeline steps after the built-in ones. */
@@ -129,7 +129,7 @@ export async function startRuntime(ctx: AppContext, bots: RuntimeBot[], opts: Ru
   for (const b of bots) await b.wechat.start();
   // Nothing is claimed while an account is logged out (a claimed row would wait in `sending`).
   accounts.forEach((a, i) =>
-    workers.push(startWorker(ctx, a, { settings, random: opts.random, online: () => bots[i].wechat.status().state === 'logged_in' })),
+    workers.push(startWorker(ctx, a, { settings, random: opts.random?.(a.name), online: () => bots[i].wechat.status().state === 'logged_in' })),
   );
 
   const { jobs, problems } = opts.schedules ?? (await loadSchedules());

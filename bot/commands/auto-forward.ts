@@ -1,24 +1,19 @@
 // #自动转发 开|关 in a class parent group: only the owning teacher or the unit contact; forwarding
 // starts only after 开. Work groups always receive posts (registry/forwarding.ts): there the command
 // says so and points to #暂停, instead of answering "off" while posts keep arriving.
-import { z } from 'zod';
 import { UserError } from '../errors.ts';
 import { t } from '../i18n.ts';
 import { audit } from '../registry/audit.ts';
 import { managesRoom, requireManager, requireRegistered } from './manage.ts';
+import { commandWords, onOffSchema } from './words.ts';
 import { defineCommand } from './types.ts';
 
-const ON = ['开', '开启', '打开', 'ON'];
-const OFF = ['关', '关闭', 'OFF'];
-
 export const autoForwardCommand = defineCommand({
-  name: '自动转发',
+  ...commandWords('auto_forward'),
   where: ['group'],
   usageKey: 'registry.usage_auto',
   summaryKey: 'registry.summary_auto',
-  schema: z.tuple([
-    z.string().transform((s) => s.toUpperCase()).pipe(z.enum([...ON, ...OFF] as [string, ...string[]])),
-  ]).transform(([w]) => ON.includes(w)),
+  schema: onOffSchema,
   allowed: async (deps) => Boolean(deps.registration?.attached) && deps.registration!.group.kind === 'parent' && (await managesRoom(deps)),
   handler: async (on, deps) => {
     const reg = requireRegistered(deps);

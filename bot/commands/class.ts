@@ -5,10 +5,11 @@ import { UserError } from '../errors.ts';
 import { t } from '../i18n.ts';
 import { audit } from '../registry/audit.ts';
 import { describeGroup, ownerKeyOf, workGroupsOfMember, type GroupWithUnit } from '../registry/groups.ts';
+import { commandWords } from './words.ts';
 import { defineCommand } from './types.ts';
 
 export const classCommand = defineCommand({
-  name: '班级',
+  ...commandWords('class'),
   where: ['group'],
   usageKey: 'registry.usage_class',
   summaryKey: 'registry.summary_class',

@@ -7,6 +7,7 @@ import { t } from '../i18n.ts';
 import { audit } from '../registry/audit.ts';
 import { hashCode, normalizeCode } from '../registry/enrollment-code.ts';
 import { describeGroup, ownerKeyOf } from '../registry/groups.ts';
+import { commandWords } from './words.ts';
 import { defineCommand, type CommandDeps } from './types.ts';
 
 export const MAX_FAILURES = 5;
@@ -18,7 +19,7 @@ function roomRef(deps: CommandDeps): string {
 }
 
 export const enrollCommand = defineCommand({
-  name: '登记',
+  ...commandWords('enroll'),
   where: ['group'],
   usageKey: 'registry.usage_enroll',
   summaryKey: 'registry.summary_enroll',

@@ -4,6 +4,7 @@ import { t } from '../i18n.ts';
 import { formatPct, groupCoverage } from '../ledger/coverage.ts';
 import { managedGroup } from '../ledger/group-auth.ts';
 import { managesRoom } from './manage.ts';
+import { commandWords } from './words.ts';
 import { defineCommand, type CommandDeps } from './types.ts';
 
 const MAX_POSTS = 10;
@@ -28,8 +29,7 @@ export async function statsReply(deps: CommandDeps, windowMs = deps.ctx.settings
 }
 
 export const statsCommand = defineCommand({
-  name: '统计',
-  aliases: ['覆盖率', 'stats'],
+  ...commandWords('stats'),
   where: ['group'],
   usageKey: 'registry.usage_stats',
   summaryKey: 'registry.summary_stats',

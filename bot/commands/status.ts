@@ -5,10 +5,11 @@ import { t } from '../i18n.ts';
 import { forwardsAutomatically } from '../registry/forwarding.ts';
 import { describeGroup } from '../registry/groups.ts';
 import { requireRegistered } from './manage.ts';
+import { commandWords } from './words.ts';
 import { defineCommand } from './types.ts';
 
 export const statusCommand = defineCommand({
-  name: '状态',
+  ...commandWords('status'),
   where: ['group'],
   usageKey: 'registry.usage_status',
   summaryKey: 'registry.summary_status',

@@ -8,6 +8,7 @@ import { managedGroup, packMessages } from '../ledger/group-auth.ts';
 import { managesRoom } from './manage.ts';
 import { readAudience } from '../ledger/audience.ts';
 import { nonConfirmers } from '../ledger/non-confirmers.ts';
+import { commandWords } from './words.ts';
 import { defineCommand, type CommandDeps } from './types.ts';
 
 /** Sends the asker the non-confirmers privately; answers in the group without names. */
@@ -39,8 +40,7 @@ export async function unconfirmedReply(deps: CommandDeps, windowMs = deps.ctx.se
 }
 
 export const unconfirmedCommand = defineCommand({
-  name: '未确认',
-  aliases: ['未读', 'unconfirmed'],
+  ...commandWords('unconfirmed'),
   where: ['group'],
   usageKey: 'registry.usage_unconfirmed',
   summaryKey: 'registry.summary_unconfirmed',

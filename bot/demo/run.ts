@@ -17,7 +17,7 @@ import type { SourcesConfig } from '../sources/config.ts';
 import { createWechatBot } from '../wechat/bot.ts';
 import { createProgress, describeWorldEvent, formatReport, stamp } from './narrate.ts';
 import { buildReport, type DemoReport } from './report.ts';
-import { seededRng } from './rng.ts';
+import { keyedRng } from './rng.ts';
 import { loadScenario, scenarioEnd, type Scenario } from './scenario.ts';
 import { installVirtualClock, keepConnectionsOpen, warmUpPrisma, type VirtualClock } from './virtual-clock.ts';
 import { buildWorld, type WorldStats } from './world.ts';
@@ -132,8 +132,9 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
       puppet: PUPPET,
       wechat: createWechatBot({ name: p.account, puppet: PUPPET, puppetInstance: p.puppet, dataDir, log, printQr: false }),
     }));
-    const rng = seededRng(scenario.seed ^ 0x5eed);
-    runtime = await startRuntime(ctx, bots, { random: rng.next, schedules });
+    // One random source per account: two workers drawing from one would take turns in whatever
+    // order the machine runs them, and the gaps (hence every send time) would differ run to run.
+    runtime = await startRuntime(ctx, bots, { random: (account) => keyedRng(scenario.seed ^ 0x5eed, 'relay', account).next, schedules });
     world.login();
 
     world.onEvent((e) => {
