@@ -3,6 +3,7 @@
 import { ConfigError, loadConfig, readEnvFile, type Config } from '../config.ts';
 import { openDatabase, type OpenDb } from '../db/open.ts';
 import { SetupError, UserError } from '../errors.ts';
+import { hasText, t } from '../i18n.ts';
 import { createLogger, type Logger } from '../log.ts';
 
 export interface CliContext {
@@ -17,7 +18,11 @@ export function reportFailure(err: unknown): void {
   if (err instanceof ConfigError) {
     process.stderr.write(`antifraud: ${err.problems.join('\nantifraud: ')}\n`);
     process.exitCode = 78; // EX_CONFIG
-  } else if (err instanceof UserError || err instanceof SetupError) {
+  } else if (err instanceof UserError) {
+    // Chinese first (content/locales/zh-CN/cli.yml) where the key has a text; else the message.
+    process.stderr.write(`antifraud: ${hasText(err.key) ? t(err.key, err.params) : err.message}\n`);
+    process.exitCode = 1;
+  } else if (err instanceof SetupError) {
     process.stderr.write(`antifraud: ${err.message}\n`);
     process.exitCode = err instanceof UserError ? 1 : 69; // EX_UNAVAILABLE
   } else {

@@ -1,6 +1,7 @@
 // antifraud deliveries <post-code> | --unknown
 import type { Command } from 'commander';
 import { UserError } from '../errors.ts';
+import { t } from '../i18n.ts';
 import { deliveriesOf, unknownDeliveries, type DeliveryRow } from '../relay/report.ts';
 import { withDb } from './context.ts';
 import { formatTable } from './table.ts';
@@ -34,16 +35,16 @@ export function registerRelay(program: Command): void {
         if (opts.unknown) {
           const rows = await unknownDeliveries(db.pool);
           if (opts.json) return out(JSON.stringify(rows, null, 2));
-          out(rows.length ? table(rows) : 'no sends with an unknown outcome');
+          out(rows.length ? table(rows) : t('cli.no_unknown_sends'));
           return;
         }
         if (!code) throw new UserError('relay.cli_code', {}, 'name a post code (e.g. `antifraud deliveries F12`) or use --unknown');
         const log = await deliveriesOf(db.pool, code);
-        if (!log) throw new UserError('relay.cli_unknown_code', {}, `no post has the code ${code} (codes look like F12)`);
+        if (!log) throw new UserError('relay.cli_unknown_code', { code: code.toUpperCase() }, `no post has the code ${code} (codes look like F12)`);
         if (opts.json) return out(JSON.stringify(log, null, 2));
         const count = (s: string) => log.rows.filter((r) => r.status === s).length;
-        out(`${code.toUpperCase()} ${log.title}`);
-        out(`${log.rows.length} group(s): ${Object.keys(STATUS_ZH).map((s) => `${s} ${count(s)}`).join(', ')}`);
+        out(`${code.toUpperCase()}《${log.title}》`);
+        out(t('cli.deliveries_counts', { groups: log.rows.length, counts: Object.entries(STATUS_ZH).map(([s, zh]) => `${zh} ${count(s)}`).join(',') }));
         if (log.rows.length) {
           out();
           out(table(log.rows));
