@@ -1,9 +1,8 @@
 // antifraud coverage <post-code> [--by county|school|group] [--below 100] [--json]
 // antifraud posts [--since DATE] [--json]
 import type { Command } from 'commander';
-import { z } from 'zod';
 import { UserError } from '../errors.ts';
-import { coverageByPost, formatPct, postsOverview, type CoverageTotals, type PostCoverage, type PostOverview } from '../ledger/coverage.ts';
+import { formatPct, type CoverageTotals, type PostCoverage, type PostOverview } from '../ledger/coverage.ts';
 import { withDb } from './context.ts';
 import { formatTable } from './table.ts';
 
@@ -57,8 +56,9 @@ export function formatPosts(rows: PostOverview[], timeZone = 'Asia/Shanghai'): s
   );
 }
 
-// Option errors are shown as they are (Chinese first, like the rest of the CLI's messages).
-const coverageOpts = z.object({
+// Built on first use: zod takes a noticeable time to load, and `--help` should not wait for it.
+// Option errors are shown as they are: Chinese first, like the rest of the CLI's messages.
+const coverageOpts = (z: typeof import('zod').z) => z.object({
   by: z.enum(['county', 'school', 'group'], { message: '--by 只能是 county、school 或 group' }).default('county'),
   below: z.coerce.number({ message: '--below 需要一个百分数,例如 100' }).min(0, { message: '--below 须在 0 到 100 之间' }).max(100, { message: '--below 须在 0 到 100 之间' }).optional(),
   county: z.coerce.number({ message: '--county 需要单位编号(见 `antifraud org list`)' }).int().positive().optional(),
@@ -95,7 +95,8 @@ export function registerLedger(program: Command): void {
     .description('read confirmations of one post: members at delivery, confirmed, coverage, by county, unit or group')
     .action(async (code: string, raw: Record<string, unknown>) => {
       await withDb(async ({ db, out, config }) => {
-        const parsed = coverageOpts.safeParse(raw);
+        const [{ z }, { coverageByPost }] = await Promise.all([import('zod'), import('../ledger/coverage.ts')]);
+        const parsed = coverageOpts(z).safeParse(raw);
         if (!parsed.success) {
           const problems = parsed.error.issues.map((i) => i.message).join('; ');
           throw new UserError('ledger.bad_option', { problems }, problems);
@@ -103,7 +104,7 @@ export function registerLedger(program: Command): void {
         const o = parsed.data;
         const c = await coverageByPost(db.pool, { postCode: code, by: o.by, scope: { countyId: o.county, schoolId: o.school }, belowPct: o.below, limit: o.limit });
         out(o.json ? JSON.stringify(c, null, 2) : formatCoverage(c, config.timeZone));
-      });
+      }, { prisma: false });
     });
 
   program
@@ -114,8 +115,9 @@ export function registerLedger(program: Command): void {
     .action(async (raw: { since?: string; json?: boolean }) => {
       await withDb(async ({ db, out, config }) => {
         const since = raw.since ? parseSince(raw.since, config.timeZone) : undefined;
+        const { postsOverview } = await import('../ledger/coverage.ts');
         const rows = await postsOverview(db.pool, { since });
         out(raw.json ? JSON.stringify(rows, null, 2) : formatPosts(rows, config.timeZone));
-      });
+      }, { prisma: false });
     });
 }

@@ -2,7 +2,6 @@
 import fs from 'node:fs';
 import type { Command } from 'commander';
 import { UserError } from '../errors.ts';
-import { DryRun, importOrg, parseOrgCsv, rotateCode } from '../registry/org-import.ts';
 import { withDb } from './context.ts';
 import { formatTable } from './table.ts';
 
@@ -25,6 +24,7 @@ export function registerOrg(program: Command): void {
         } catch (err) {
           throw new UserError('org.file', {}, `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
         }
+        const { DryRun, importOrg, parseOrgCsv } = await import('../registry/org-import.ts');
         const rows = parseOrgCsv(text);
         let result;
         try {
@@ -86,6 +86,7 @@ export function registerOrg(program: Command): void {
           if (!u) throw new UserError('org.unknown_unit', {}, `no unit has id ${name} (see \`antifraud org list\`)`);
           name = u.name;
         }
+        const { rotateCode } = await import('../registry/org-import.ts');
         const { unit, code } = await rotateCode(db.prisma, name, 'cli');
         out(`new enrollment code for ${unit}: ${code}`);
         out('It is shown only this once; the previous code no longer works.');
