@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import type { Command } from 'commander';
 import { UserError } from '../errors.ts';
+import { decodeTextFile } from '../registry/csv-encoding.ts';
 import { DryRun, importOrg, parseOrgCsv, rotateCode } from '../registry/org-import.ts';
 import { withDb } from './context.ts';
 import { formatTable } from './table.ts';
@@ -19,12 +20,14 @@ export function registerOrg(program: Command): void {
     .description('import org units; each NEW unit gets an enrollment code, printed once (re-import is safe)')
     .action(async (file: string, opts: { dryRun?: boolean }) => {
       await withDb(async ({ db, out }) => {
-        let text: string;
+        let bytes: Buffer;
         try {
-          text = fs.readFileSync(file, 'utf8');
+          bytes = fs.readFileSync(file);
         } catch (err) {
           throw new UserError('org.file', {}, `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
         }
+        const { text, encoding } = decodeTextFile(bytes, file);
+        if (encoding !== 'UTF-8') out(`read ${file} as ${encoding === 'GB18030' ? 'GBK (GB18030, as Excel saves "CSV" on Chinese Windows)' : encoding}`);
         const rows = parseOrgCsv(text);
         let result;
         try {
