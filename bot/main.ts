@@ -2,6 +2,7 @@
 import type { AppContext } from './app.ts';
 import { systemClock } from './clock.ts';
 import { ConfigError, loadConfig, readEnvFile } from './config.ts';
+import { checkDataDir } from './db/data-dir.ts';
 import { openDatabase, type OpenDb } from './db/open.ts';
 import { SetupError, UserError } from './errors.ts';
 import { botStatusProvider, startHttp } from './http/server.ts';
@@ -56,6 +57,8 @@ async function main(): Promise<void> {
   }
 
   try {
+    // The WeChat session lives in DATA_DIR even when the database is elsewhere.
+    if (config.databaseUrl) checkDataDir(config.dataDir, { embedded: false });
     db = await openDatabase(config, log);
   } catch (err) {
     if (err instanceof SetupError) {

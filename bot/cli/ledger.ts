@@ -3,6 +3,7 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { UserError } from '../errors.ts';
+import { MAX_ID } from '../db/ids.ts';
 import { coverageByPost, formatPct, postsOverview, type PostCoverage, type PostOverview } from '../ledger/coverage.ts';
 import { withDb } from './context.ts';
 import { formatTable } from './table.ts';
@@ -47,8 +48,8 @@ export function formatPosts(rows: PostOverview[], timeZone = 'Asia/Shanghai'): s
 const coverageOpts = z.object({
   by: z.enum(['county', 'school', 'group'], { message: '--by must be county, school or group' }).default('county'),
   below: z.coerce.number({ message: '--below must be a percentage such as 100' }).min(0, { message: '--below must be between 0 and 100' }).max(100, { message: '--below must be between 0 and 100' }).optional(),
-  county: z.coerce.number({ message: '--county must be a unit id (see `antifraud org list`)' }).int().positive().optional(),
-  school: z.coerce.number({ message: '--school must be a unit id (see `antifraud org list`)' }).int().positive().optional(),
+  county: z.coerce.number({ message: '--county must be a unit id (see `antifraud org list`)' }).int({ message: '--county must be a unit id (see `antifraud org list`)' }).positive({ message: '--county must be a unit id (see `antifraud org list`)' }).max(MAX_ID, { message: '--county is not a unit id (see `antifraud org list`)' }).optional(),
+  school: z.coerce.number({ message: '--school must be a unit id (see `antifraud org list`)' }).int({ message: '--school must be a unit id (see `antifraud org list`)' }).positive({ message: '--school must be a unit id (see `antifraud org list`)' }).max(MAX_ID, { message: '--school is not a unit id (see `antifraud org list`)' }).optional(),
   limit: z.coerce.number({ message: '--limit must be a number of rows such as 200' }).int({ message: '--limit must be a whole number' }).positive({ message: '--limit must be 1 or more' }).optional(),
   json: z.boolean().optional(),
 });

@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import type { Command } from 'commander';
 import { UserError } from '../errors.ts';
+import { idFrom } from '../db/ids.ts';
 import { decodeTextFile } from '../registry/csv-encoding.ts';
 import { DryRun, importOrg, parseOrgCsv, rotateCode } from '../registry/org-import.ts';
 import { withDb } from './context.ts';
@@ -85,7 +86,8 @@ export function registerOrg(program: Command): void {
       await withDb(async ({ db, out }) => {
         let name = opts.rotate;
         if (/^\d+$/.test(name)) {
-          const u = await db.prisma.orgUnit.findUnique({ where: { id: Number(name) } });
+          const id = idFrom(name);
+          const u = id === null ? null : await db.prisma.orgUnit.findUnique({ where: { id } });
           if (!u) throw new UserError('org.unknown_unit', {}, `no unit has id ${name} (see \`antifraud org list\`)`);
           name = u.name;
         }
