@@ -6,13 +6,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { ScheduledTask } from 'node-cron';
 import { createPipeline, type Account, type AppContext, type InboundHandler } from './app.ts';
 import { createCommandHandler } from './commands/registry.ts';
+import { checkJob, startSchedules, type JobContext, type ScheduledJob, type Schedules } from './core/scheduler.ts';
 import type { Post } from './db/client.ts';
-import { planLateGroup, planPost } from './relay/plan.ts';
+import { createPlanning } from './relay/plan.ts';
 import { relayReconciler } from './relay/reconcile.ts';
-import { checkJob, startSchedules, type ScheduledJob, type Schedules } from './relay/run-coordinator.ts';
 import { relaySettings, type RelaySettings } from './relay/settings.ts';
 import { startWorker, type RelayWorker } from './relay/worker.ts';
 import { ensureAccount, recordLoginState } from './registry/account.ts';
@@ -21,7 +20,6 @@ import type { SourcesConfig } from './sources/config.ts';
 import { createSourceCapture } from './sources/inbound.ts';
 import { createConfirmations } from './ledger/confirm.ts';
 import { loadLedgerSettings, type LedgerSettings } from './ledger/settings.ts';
-import { attachReminderAccounts } from './ledger/reminders.ts';
 import { attachAdapter, createChatPort, type WechatAdapter } from './wechat/adapter.ts';
 import type { WechatBot } from './wechat/bot.ts';
 
@@ -57,17 +55,11 @@ export interface Runtime {
   stop(): Promise<void>;
 }
 
-/** A schedules/ module: a ScheduledJob (default export or `job`), or a self-starting job with `start()`. */
-type ScheduleModule = {
-  default?: unknown;
-  job?: unknown;
-  id?: string;
-  start?: (ctx: AppContext, sources: SourcesConfig, onPostCaptured?: (post: Post) => Promise<void> | void) => ScheduledTask;
-};
+/** A schedules/ module: a ScheduledJob as its default export (or `job`). */
+type ScheduleModule = { default?: unknown; job?: unknown };
 
 export interface LoadedSchedules {
   jobs: ScheduledJob[];
-  selfStarting: ScheduleModule[];
   /** Job files that failed their check (not started; logged at start). */
   problems: string[];
 }
@@ -79,24 +71,21 @@ export interface LoadedSchedules {
 export async function loadSchedules(dir = SCHEDULES_DIR): Promise<LoadedSchedules> {
   const files = fs.readdirSync(dir).filter((f) => /\.(ts|js)$/.test(f) && !f.endsWith('.d.ts')).sort();
   const jobs: ScheduledJob[] = [];
-  const selfStarting: ScheduleModule[] = [];
   const problems: string[] = [];
   for (const f of files) {
     const mod = (await import(pathToFileURL(path.join(dir, f)).href)) as ScheduleModule;
-    if (mod.default ?? mod.job) {
-      let job: ScheduledJob;
-      try {
-        job = checkJob(mod.default ?? mod.job, f);
-      } catch (err) {
-        // One bad job file must not stop the other schedules (or the bot): say so loudly.
-        problems.push((err as Error).message);
-        continue;
-      }
-      if (jobs.some((j) => j.id === job.id)) throw new Error(`schedule ${f}: the id "${job.id}" is used twice`);
-      jobs.push(job);
-    } else if (typeof mod.start === 'function') selfStarting.push(mod);
+    let job: ScheduledJob;
+    try {
+      job = checkJob(mod.default ?? mod.job, f);
+    } catch (err) {
+      // One bad job file must not stop the other schedules (or the bot): say so loudly.
+      problems.push((err as Error).message);
+      continue;
+    }
+    if (jobs.some((j) => j.id === job.id)) throw new Error(`schedule ${f}: the id "${job.id}" is used twice`);
+    jobs.push(job);
   }
-  return { jobs, selfStarting, problems };
+  return { jobs, problems };
 }
 
 /** Starts everything for `bots`; returns a handle that stops it again. */
@@ -104,17 +93,16 @@ export async function startRuntime(ctx: AppContext, bots: RuntimeBot[], opts: Ru
   const log = ctx.log.child({ name: 'runtime' });
   const settings = opts.relay ?? relaySettings();
   const workers: RelayWorker[] = [];
+  const planning = createPlanning(ctx, settings, () => workers.forEach((w) => w.wake()));
   const onPostCaptured = async (post: Post): Promise<void> => {
-    const r = await planPost(ctx, post.id, settings);
+    const r = await planning.post(post.id);
     log.info({ post: post.code, ...r }, 'deliveries planned');
-    for (const w of workers) w.wake();
   };
   // A group registered, resumed or switched to auto-forward gets the posts of the relevance period
   // now (the relay-plan-groups schedule is the safety net for other processes).
   const onGroupActivated = async (groupId: number): Promise<void> => {
-    const r = await planLateGroup(ctx, groupId, settings);
+    const r = await planning.lateGroup(groupId);
     if (r.pending) log.info({ group: groupId, ...r }, 'late group planned');
-    for (const w of workers) w.wake();
   };
   const ledger = opts.ledger ?? loadLedgerSettings();
   const confirmations = createConfirmations(ctx, { windowMs: ledger.windowMs });
@@ -143,17 +131,16 @@ export async function startRuntime(ctx: AppContext, bots: RuntimeBot[], opts: Ru
       );
     });
   }
-  attachReminderAccounts(ctx, accounts); // schedules/reminders-*.ts remind through these accounts
   for (const b of bots) await b.wechat.start();
   // Nothing is claimed while an account is logged out (a claimed row would wait in `sending`).
   accounts.forEach((a, i) =>
     workers.push(startWorker(ctx, a, { settings, random: opts.random, online: () => bots[i].wechat.status().state === 'logged_in' })),
   );
 
-  const { jobs, selfStarting, problems } = opts.schedules ?? (await loadSchedules());
+  const { jobs, problems } = opts.schedules ?? (await loadSchedules());
   for (const p of problems) log.error(`${p} — this job is not started; the others run`);
-  const schedules: Schedules = startSchedules(ctx, jobs);
-  const tasks = selfStarting.map((m) => m.start!(ctx, opts.sources, onPostCaptured));
+  const jobContext: JobContext = { ...ctx, accounts, settings: { sources: opts.sources, relay: settings, ledger }, planning, onPostCaptured };
+  const schedules: Schedules = startSchedules(jobContext, jobs);
 
   const settled = async () => {
     await Promise.all(adapters.map((a) => a.settled()));
@@ -165,7 +152,6 @@ export async function startRuntime(ctx: AppContext, bots: RuntimeBot[], opts: Ru
     workers,
     settled,
     stop: async () => {
-      for (const t of tasks) await t.stop();
       await schedules.stop();
       await Promise.all(workers.map((w) => w.stop()));
       for (const a of adapters) a.detach();

@@ -3,10 +3,8 @@
 // planned — the semester letter (一封信) once per semester, the app-install attestation and the
 // local warning cases once. Capture is idempotent (canonical key per item and period), so a second
 // process or a catch-up run makes no second post. Stable id: campaign-items.
-import type { AppContext } from '../bot/app.ts';
+import type { JobContext, ScheduledJob, ScheduleSlot } from '../bot/core/scheduler.ts';
 import { captureCampaignItem, loadCampaignItems } from '../bot/ledger/campaign.ts';
-import { planPost } from '../bot/relay/plan.ts';
-import type { ScheduledJob, ScheduleSlot } from '../bot/relay/run-coordinator.ts';
 import { localParts } from '../bot/relay/tz.ts';
 
 /** Days after a semester's first day during which its campaign items go out. */
@@ -28,7 +26,7 @@ const job: ScheduledJob = {
   cron: '30 7 * * 1-5',
   description: 'semester letter, app-install attestation and warning cases from content/campaign, in the first two weeks of a semester',
   catchUp: { days: 3 },
-  run: async (ctx: AppContext, slot: ScheduleSlot) => {
+  run: async (ctx: JobContext, slot: ScheduleSlot) => {
     const log = ctx.log.child({ name: 'job', job: 'campaign-items', slot: slot.name });
     const period = semesterStart(slot.at, ctx.config.timeZone);
     if (!period) {
@@ -39,7 +37,7 @@ const job: ScheduledJob = {
       const r = await captureCampaignItem(ctx, item, {
         period: item.schedule === 'semester' ? period : undefined,
         onPostCaptured: async (post) => {
-          const planned = await planPost(ctx, post.id);
+          const planned = await ctx.planning.post(post.id);
           log.info({ item: item.key, post: post.code, ...planned }, 'campaign item captured and planned');
         },
       });

@@ -1,9 +1,7 @@
-// Scheduled job "poll-feeds" (never rename the id): polls every configured feed. Polling twice is
-// harmless (posts are deduplicated by canonical key), so several processes need no coordination.
-import { schedule, type ScheduledTask } from 'node-cron';
-import type { AppContext } from '../bot/app.ts';
-import type { Post } from '../bot/db/client.ts';
-import type { SourcesConfig } from '../bot/sources/config.ts';
+// Scheduled job "poll-feeds" (never rename the id): polls every configured feed, every
+// SOURCES_FILE/content/sources.yml `pollMinutes`. Like every job it runs under the scheduler, so a
+// slot is polled by one process; a captured post goes to planning through the job context.
+import type { JobContext, ScheduledJob } from '../bot/core/scheduler.ts';
 import { pollAllFeeds, type FeedPollResult } from '../bot/sources/feeds.ts';
 
 export const id = 'poll-feeds';
@@ -15,30 +13,25 @@ export function cronFor(minutes: number): string {
 }
 
 /** One run: polls every feed; never throws (each feed's failure is logged by pollFeed). */
-export async function run(
-  ctx: AppContext,
-  sources: SourcesConfig,
-  onPostCaptured?: (post: Post) => Promise<void> | void,
-): Promise<FeedPollResult[]> {
+export async function pollFeeds(ctx: JobContext): Promise<FeedPollResult[]> {
   const log = ctx.log.child({ name: 'job', job: id });
+  const sources = ctx.settings.sources;
   if (sources.feeds.length === 0) {
     log.debug('no feeds configured');
     return [];
   }
-  const results = await pollAllFeeds(ctx, sources, { onPostCaptured });
+  const results = await pollAllFeeds(ctx, sources, { onPostCaptured: ctx.onPostCaptured });
   log.info({ feeds: results.length, failed: results.filter((r) => r.status === 'failed').length, created: results.reduce((n, r) => n + r.created, 0) }, 'feeds polled');
   return results;
 }
 
-/** Starts the job (Asia/Shanghai unless configured otherwise); stop it with task.stop(). */
-export function start(
-  ctx: AppContext,
-  sources: SourcesConfig,
-  onPostCaptured?: (post: Post) => Promise<void> | void,
-): ScheduledTask {
-  return schedule(cronFor(sources.pollMinutes), () => run(ctx, sources, onPostCaptured).then(() => undefined), {
-    name: id,
-    timezone: ctx.config.timeZone,
-    noOverlap: true,
-  });
-}
+const job: ScheduledJob = {
+  id,
+  cron: (settings) => cronFor(settings.sources.pollMinutes),
+  description: 'poll the configured RSS/Atom/JSON feeds for new posts',
+  run: async (ctx) => {
+    await pollFeeds(ctx);
+  },
+};
+
+export default job;

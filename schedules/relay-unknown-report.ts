@@ -1,7 +1,7 @@
 // Daily at 17:45: reports the sends whose outcome is unknown (a crash or timeout after say()
 // began). They are never resent automatically; the report puts them in front of a person.
 import type { AppContext } from '../bot/app.ts';
-import type { ScheduledJob, ScheduleSlot } from '../bot/relay/run-coordinator.ts';
+import type { ScheduledJob, ScheduleSlot } from '../bot/core/scheduler.ts';
 import { unknownDeliveries } from '../bot/relay/report.ts';
 
 const job: ScheduledJob = {

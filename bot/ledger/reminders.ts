@@ -12,20 +12,6 @@ import { DEFAULT_LEDGER_SETTINGS, type LedgerSettings } from './settings.ts';
 
 export type ReminderKind = 'parent' | 'work';
 
-// The accounts this process drives, per context: the schedule's run(ctx, slot) only receives the
-// context, so main.ts attaches its accounts once (the demo attaches several to one context).
-const attached = new WeakMap<AppContext, Account[]>();
-
-/** Tells the reminder jobs which accounts (ChatPorts) this process drives for `ctx`. */
-export function attachReminderAccounts(ctx: AppContext, accounts: Account[]): void {
-  attached.set(ctx, accounts);
-}
-
-/** The accounts attached to `ctx` (empty when none were). */
-export function reminderAccounts(ctx: AppContext): Account[] {
-  return attached.get(ctx) ?? [];
-}
-
 export interface ReminderOptions {
   kind: ReminderKind;
   settings?: LedgerSettings;

@@ -3,6 +3,10 @@
 // (in the same statement that reserves a slot of the daily cap) right before the first say, so a
 // row left in `sending` without it provably never reached the puppet.
 //
+// Every completion (finish, release) is guarded by the claim: it changes a row only while it is
+// still `sending` under this worker's `claimed_by`, so a worker that lost its claim (its account
+// lock dropped and another process recovered the row) can never overwrite the newer outcome.
+//
 // Durability: beginSend must be committed durably before say() (run it with synchronous_commit
 // on). The other statements may commit asynchronously: losing one in a database crash leaves a
 // row either pending-and-never-begun (sent later, once) or begun (becomes unknown, never resent);
@@ -19,6 +23,8 @@ export interface ClaimedDelivery {
   groupId: number;
   attempts: number;
   dueAt: Date;
+  /** Planned by planLateGroup (a late group's backlog): claimed after the due fresh deliveries. */
+  catchUp: boolean;
   post: RenderPost;
 
   group: {
@@ -36,6 +42,7 @@ export interface ClaimedDelivery {
 /**
  * Claims up to `limit` due pending deliveries of one account in ONE statement
  * (UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED) RETURNING), joined with what sending needs.
+ * Fresh deliveries come before catch-ups (a late group's backlog), then by due time.
  */
 export async function claimDue(pool: Queryable, accountId: number, by: string, now: Date, limit: number): Promise<ClaimedDelivery[]> {
   const { rows } = await pool.query(
@@ -45,14 +52,14 @@ export async function claimDue(pool: Queryable, accountId: number, by: string, n
               rendering = NULL, updated_at = $3
         WHERE d.id IN (SELECT id FROM delivery
                         WHERE bot_account_id = $1 AND status = 'pending' AND due_at <= $3
-                        ORDER BY due_at, id LIMIT $4 FOR UPDATE SKIP LOCKED)
-       RETURNING d.id, d.post_id, d.group_id, d.attempts, d.due_at)
+                        ORDER BY catch_up, due_at, id LIMIT $4 FOR UPDATE SKIP LOCKED)
+       RETURNING d.id, d.post_id, d.group_id, d.attempts, d.due_at, d.catch_up)
      SELECT c.*, p.code, p.kind AS post_kind, p.title, p.summary, p.url, p.urgent, p.media, p.confirm_words,
             s.name AS source_name, g.kind AS group_kind, g.status AS group_status, g.status_reason,
             g.auto_forward, g.room_id, g.topic, g.settings, g.member_count
        FROM claimed c JOIN post p ON p.id = c.post_id JOIN source s ON s.id = p.source_id
        JOIN chat_group g ON g.id = c.group_id
-      ORDER BY c.due_at, c.id`,
+      ORDER BY c.catch_up, c.due_at, c.id`,
     [accountId, by, now, limit],
   );
   return rows.map((r) => ({
@@ -61,6 +68,7 @@ export async function claimDue(pool: Queryable, accountId: number, by: string, n
     groupId: r.group_id,
     attempts: r.attempts,
     dueAt: r.due_at,
+    catchUp: r.catch_up,
     post: {
       code: r.code,
       kind: r.post_kind,
@@ -114,36 +122,68 @@ export async function refundCap(pool: Queryable, accountId: number, day: string)
 
 export type Final = 'sent' | 'failed' | 'unknown' | 'skipped';
 
-/** Ends a claimed delivery. `uncount` takes back the claim's attempt (nothing was tried). */
+/** A claimed row as this worker holds it: its id and the worker's claimed_by. */
+export interface Claim {
+  id: number;
+  by: string;
+}
+
+/**
+ * Ends a claimed delivery, only while the claim is still ours (status `sending`, claimed_by =
+ * `by`). `uncount` takes back the claim's attempt (nothing was tried). False when the claim was
+ * lost: the row was left as it is.
+ */
 export async function finish(
   pool: Queryable,
-  id: number,
+  claim: Claim,
   status: Final,
   opts: { now: Date; error?: string | null; uncount?: boolean },
-): Promise<void> {
-  await pool.query(
+): Promise<boolean> {
+  const { rowCount } = await pool.query(
     `UPDATE delivery SET status = $2::"DeliveryStatus", error = $3, updated_at = $4,
             sent_at = CASE WHEN $2 = 'sent' THEN $4 ELSE sent_at END,
             attempts = CASE WHEN $5 THEN GREATEST(attempts - 1, 0) ELSE attempts END
-      WHERE id = $1`,
-    [id, status, opts.error ?? null, opts.now, opts.uncount ?? false],
+      WHERE id = $1 AND status = 'sending' AND claimed_by = $6`,
+    [claim.id, status, opts.error ?? null, opts.now, opts.uncount ?? false, claim.by],
   );
+  return rowCount === 1;
 }
 
-/** Puts claimed deliveries back to pending (not sent: say never began), due at `dueAt`. */
+/**
+ * Puts claimed deliveries back to pending (not sent: say never began), due at `dueAt`; only rows
+ * still claimed by `by`. Returns how many went back.
+ */
 export async function release(
   pool: Queryable,
   ids: number[],
+  by: string,
   opts: { now: Date; dueAt?: Date; error?: string | null; uncount: boolean },
-): Promise<void> {
-  if (!ids.length) return;
-  await pool.query(
+): Promise<number> {
+  if (!ids.length) return 0;
+  const { rowCount } = await pool.query(
     `UPDATE delivery SET status = 'pending', claimed_by = NULL, claimed_at = NULL, rendering = NULL,
             due_at = COALESCE($3, due_at), error = COALESCE($4, error), updated_at = $2,
             attempts = CASE WHEN $5 THEN GREATEST(attempts - 1, 0) ELSE attempts END
-      WHERE id = ANY($1::int[]) AND status = 'sending'`,
-    [ids, opts.now, opts.dueAt ?? null, opts.error ?? null, opts.uncount],
+      WHERE id = ANY($1::int[]) AND status = 'sending' AND claimed_by = $6`,
+    [ids, opts.now, opts.dueAt ?? null, opts.error ?? null, opts.uncount, by],
   );
+  return rowCount ?? 0;
+}
+
+/** True when a fresh (not catch-up) pending delivery of the account is due at `now`. */
+export async function freshDue(pool: Queryable, accountId: number, now: Date): Promise<boolean> {
+  const { rows } = await pool.query<{ due: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM delivery WHERE bot_account_id = $1 AND status = 'pending'
+                       AND due_at <= $2 AND NOT catch_up) AS due`,
+    [accountId, now],
+  );
+  return rows[0].due;
+}
+
+/** The group's WeChat room as the database knows it now (null: none since the last login). */
+export async function currentRoom(pool: Queryable, groupId: number): Promise<string | null> {
+  const { rows } = await pool.query<{ room_id: string | null }>('SELECT room_id FROM chat_group WHERE id = $1', [groupId]);
+  return rows[0]?.room_id ?? null;
 }
 
 /**

@@ -63,18 +63,21 @@ export function planRow(post: PlanPost, group: PlanGroup, now: Date, settings: R
 
 const KINDS: Record<PlanPost['audience'], string[]> = { all: ['work', 'parent'], work: ['work'], parent: ['parent'] };
 
-/** Bulk upsert; a skipped row never attempted is revived when it may now be sent. */
-async function insertRows(client: PoolClient, postId: number, rows: Row[]): Promise<PlanResult> {
+/**
+ * Bulk upsert; a skipped row never attempted is revived when it may now be sent. `catchUp` marks
+ * a late group's backlog (claimed after the due fresh deliveries, see deliveries.ts claimDue).
+ */
+async function insertRows(client: PoolClient, postId: number, rows: Row[], catchUp: boolean): Promise<PlanResult> {
   if (!rows.length) return { pending: 0, skipped: 0, existing: 0 };
   const { rows: done } = await client.query<{ status: string }>(
-    `INSERT INTO delivery (post_id, group_id, bot_account_id, status, due_at, error)
-     SELECT $1, g, a, s::"DeliveryStatus", d, e
+    `INSERT INTO delivery (post_id, group_id, bot_account_id, status, due_at, error, catch_up)
+     SELECT $1, g, a, s::"DeliveryStatus", d, e, $7
        FROM unnest($2::int[], $3::int[], $4::text[], $5::timestamptz[], $6::text[]) AS t(g, a, s, d, e)
      ON CONFLICT (post_id, group_id) DO UPDATE
-        SET status = 'pending', due_at = EXCLUDED.due_at, error = NULL, updated_at = now()
+        SET status = 'pending', due_at = EXCLUDED.due_at, error = NULL, catch_up = EXCLUDED.catch_up, updated_at = now()
       WHERE delivery.status = 'skipped' AND delivery.attempts = 0 AND EXCLUDED.status = 'pending'
      RETURNING status`,
-    [postId, rows.map((r) => r.groupId), rows.map((r) => r.accountId), rows.map((r) => r.status), rows.map((r) => r.dueAt), rows.map((r) => r.error)],
+    [postId, rows.map((r) => r.groupId), rows.map((r) => r.accountId), rows.map((r) => r.status), rows.map((r) => r.dueAt), rows.map((r) => r.error), catchUp],
   );
   const pending = done.filter((r) => r.status === 'pending').length;
   return { pending, skipped: done.length - pending, existing: rows.length - done.length };
@@ -116,7 +119,7 @@ export async function planPost(ctx: AppContext, postId: number, settings: RelayS
     );
     const now = ctx.clock.now();
     const rows = groups.map((g) => planRow(post, g, now, settings, ctx.config.timeZone));
-    return { post, result: await insertRows(client, post.id, rows) };
+    return { post, result: await insertRows(client, post.id, rows, false) };
   });
   log.info({ code: result.post.code, urgent: result.post.urgent, ...result.result }, 'post planned');
   return result.result;
@@ -139,7 +142,7 @@ export async function planLateGroup(ctx: AppContext, groupId: number, settings: 
     );
     const total: PlanResult = { pending: 0, skipped: 0, existing: 0 };
     for (const post of posts) {
-      const r = await insertRows(client, post.id, [planRow(post, group, now, settings, ctx.config.timeZone)]);
+      const r = await insertRows(client, post.id, [planRow(post, group, now, settings, ctx.config.timeZone)], true);
       total.pending += r.pending;
       total.skipped += r.skipped;
       total.existing += r.existing;
@@ -167,4 +170,28 @@ export async function planChangedGroups(ctx: AppContext, since: Date, settings: 
     total.existing += r.existing;
   }
   return total;
+}
+
+/** Delivery planning as a runtime service: fixed relay settings, and the relay workers woken after each plan. */
+export interface Planning {
+  /** planPost: a captured post's fan-out. */
+  post(postId: number): Promise<PlanResult>;
+  /** planLateGroup: a newly registered / resumed group's backlog. */
+  lateGroup(groupId: number): Promise<PlanResult>;
+  /** planChangedGroups: every group changed since `since`. */
+  changedGroups(since: Date): Promise<PlanResult & { groups: number }>;
+}
+
+/** The planning service of one runtime; `wake` tells this process's relay workers there is work. */
+export function createPlanning(ctx: AppContext, settings: RelaySettings, wake: () => void = () => undefined): Planning {
+  const woken = async <T>(p: Promise<T>): Promise<T> => {
+    const r = await p;
+    wake();
+    return r;
+  };
+  return {
+    post: (postId) => woken(planPost(ctx, postId, settings)),
+    lateGroup: (groupId) => woken(planLateGroup(ctx, groupId, settings)),
+    changedGroups: (since) => woken(planChangedGroups(ctx, since, settings)),
+  };
 }

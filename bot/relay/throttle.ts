@@ -21,11 +21,6 @@ export function isThrottle(err: unknown): boolean {
   return THROTTLE_TEXT.test(texts(err));
 }
 
-/** True only when the error proves the message did not go out. */
-export function provablyNotSent(err: unknown): boolean {
-  return err instanceof SendError && err.opts.sent === false;
-}
-
 /** One line for the delivery log. */
 export function errorText(err: unknown): string {
   return texts(err).slice(0, 500);

@@ -1,23 +1,26 @@
-// One bot account's sender: claims due deliveries, paces them (random gap, per-minute limit,
-// daily cap), renders for the puppet, sends, and writes the outcome to the delivery log.
+// One bot account's sender loop: takes the account lock, claims due deliveries, and for each one
+// runs three steps — decide (decide.ts: skip, wait for a window, or send), send (send.ts: pace,
+// reserve a daily-cap slot, say() to the group's room as known at send time) and record
+// (record.ts: the delivery log, guarded by the claim). Pacing lives in pacer.ts.
 //
 // Safety: a per-account advisory lock (held on its own connection) makes one process the sender
 // of an account; a second process with the same account waits. Rows left in `sending` by a dead
 // process are recovered on start: never-begun ones go back to pending, the rest become `unknown`.
 import crypto from 'node:crypto';
 import os from 'node:os';
-import type pg from 'pg';
 import type { Account, AppContext } from '../app.ts';
-import type { Outgoing } from '../chat-types.ts';
 import type { Logger } from '../log.ts';
-import { beginSend, claimDue, finish, recoverSending, refundCap, release, type ClaimedDelivery } from './deliveries.ts';
-import { skipReason } from './plan.ts';
+import { AccountLock } from './account-lock.ts';
+import { decide } from './decide.ts';
+import { beginSend, claimDue, currentRoom, freshDue, recoverSending, type ClaimedDelivery } from './deliveries.ts';
+import { Pacer } from './pacer.ts';
 import { fanoutProgress, formatProgress } from './progress.ts';
+import { createRecorder, type Outcome } from './record.ts';
 import { renderPost } from './render.ts';
+import { sendToRoom } from './send.ts';
 import { relaySettings, type RelaySettings } from './settings.ts';
-import { errorText, isThrottle, provablyNotSent, throttleAccount } from './throttle.ts';
+import { errorText } from './throttle.ts';
 import { localDay, nextLocalMidnight } from './tz.ts';
-import { nextSendTime } from './windows.ts';
 
 export interface WorkerOptions {
   settings?: RelaySettings;
@@ -56,10 +59,6 @@ export interface RelayWorker {
   readonly done: Promise<void>;
 }
 
-type Outcome = 'sent' | 'done' | 'throttled' | 'capped' | 'later';
-
-const LOCK_CLASS = 0x7265; // "re": advisory-lock namespace of relay accounts
-
 /** Starts the sender loop of one account. */
 export function startWorker(ctx: AppContext, account: Account, opts: WorkerOptions = {}): RelayWorker {
   const settings = opts.settings ?? relaySettings();
@@ -72,21 +71,15 @@ export function startWorker(ctx: AppContext, account: Account, opts: WorkerOptio
   const stats: WorkerStats = { sent: 0, unknown: 0, failed: 0, skipped: 0, retried: 0, throttled: 0, gapMsTotal: 0, bookkeepingMs: 0 };
 
   let stopping = false;
-  let lockLost = false;
   let wakeUp: (() => void) | undefined;
-  let lockClient: pg.PoolClient | undefined;
-  // Pacing: start-to-start spacing follows the chosen gaps without drift, never below the minimum gap.
-  let prevTarget: number | undefined;
-  let lastStart: number | undefined;
-  let beginLead = 0;
+  const lock = new AccountLock(pool, account.id);
   let offlineLogged = false;
-  let beginLatency = 0;
-  const recent: number[] = [];
+  const pacer = new Pacer(s, random);
   const touched = new Map<number, { code: string; since: number }>();
 
   const now = () => ctx.clock.now();
   /** The worker's own connection (asynchronous commits) for everything but beginSend. */
-  const q = () => lockClient ?? pool;
+  const q = () => lock.client ?? pool;
   async function book<T>(fn: () => Promise<T>): Promise<T> {
     const t0 = performance.now();
     try {
@@ -95,6 +88,7 @@ export function startWorker(ctx: AppContext, account: Account, opts: WorkerOptio
       stats.bookkeepingMs += performance.now() - t0;
     }
   }
+  const record = createRecorder({ q, pool, accountId: account.id, by, clock: ctx.clock, settings: s, tz, stats, log, book });
 
   function idle(ms: number): Promise<void> {
     if (stopping) return Promise.resolve();
@@ -110,28 +104,7 @@ export function startWorker(ctx: AppContext, account: Account, opts: WorkerOptio
     let waitingLogged = false;
     while (!stopping) {
       try {
-        const c = await pool.connect();
-        // A checked-out client has no error listener of the pool's: a dropped connection must
-        // not become an uncaught exception.
-        const onError = () => {
-          if (lockClient === c) lockLost = true;
-        };
-        c.on('error', onError);
-        let ok = false;
-        try {
-          ok = (await c.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1, $2) AS ok', [LOCK_CLASS, account.id])).rows[0].ok;
-          if (ok) await c.query('SET synchronous_commit = off');
-        } catch (err) {
-          c.release(true);
-          throw err;
-        }
-        if (ok) {
-          lockLost = false;
-          lockClient = c;
-          return true;
-        }
-        c.removeListener('error', onError);
-        c.release();
+        if (await lock.tryTake()) return true;
         if (!waitingLogged) log.warn('another process is sending for this account; standing by until it stops');
         waitingLogged = true;
       } catch (err) {
@@ -142,32 +115,14 @@ export function startWorker(ctx: AppContext, account: Account, opts: WorkerOptio
     return false;
   }
 
-  function dropLock(): void {
-    const c = lockClient;
-    lockClient = undefined;
-    // Closing the connection releases the lock (and its session settings never reach the pool).
-    c?.release(true);
-  }
-
-  /** The next send slot: start-to-start spacing follows the chosen gaps, never below the minimum. */
-  function nextSlot(): { target: number; gap: number } {
-    const gap = Math.round(s.gapMs[0] + random() * (s.gapMs[1] - s.gapMs[0]));
-    const t = now().getTime();
-    let target = t;
-    if (lastStart !== undefined) target = Math.max(prevTarget! + gap, lastStart + s.gapMs[0]);
-    while (recent.length && recent[0] <= t - 60_000) recent.shift();
-    if (recent.length >= s.perMinute) target = Math.max(target, recent[recent.length - s.perMinute] + 60_000);
-    return { target, gap: lastStart === undefined ? 0 : gap };
-  }
-
   async function sleepUntil(at: number): Promise<void> {
     const ms = at - now().getTime();
     if (ms > 0) await ctx.clock.sleep(ms);
   }
 
-  async function membersAtSend(d: ClaimedDelivery, loginName: string | null): Promise<number | null> {
+  async function membersAtSend(d: ClaimedDelivery, roomId: string, loginName: string | null): Promise<number | null> {
     try {
-      const members = await account.chat.roomMembers(d.group.roomId!);
+      const members = await account.chat.roomMembers(roomId);
       const others = loginName ? members.filter((m) => m.name !== loginName) : members;
       return others.length === members.length ? Math.max(0, members.length - 1) : others.length;
     } catch (err) {
@@ -176,56 +131,20 @@ export function startWorker(ctx: AppContext, account: Account, opts: WorkerOptio
     }
   }
 
-  async function say(roomId: string, out: Outgoing): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    // A real timer on purpose: a hung say() must end even when the domain clock is pinned (tests).
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`say() did not finish within ${s.sendTimeoutMs} ms`)), s.sendTimeoutMs);
-    });
-    try {
-      await Promise.race([account.chat.sayToRoom(roomId, out), timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
-  async function onThrottle(err: unknown): Promise<Date> {
-    const t = await book(() => throttleAccount(pool, account.id, now(), s.throttlePausesMin, tz));
-    stats.throttled++;
-    log.warn({ level: t.level, until: t.until.toISOString(), err: errorText(err) }, 'WeChat throttled this account; pausing it (other accounts go on)');
-    return t.until;
-  }
-
-  /** Sends one claimed delivery; the row always leaves `sending` (or is released) before return. */
-  async function deliver(d: ClaimedDelivery, loginName: string | null): Promise<Outcome> {
-    const dlog = log.child({ post: d.post.code, group: d.groupId });
-    const reason = skipReason({ kind: d.group.kind, status: d.group.status, status_reason: d.group.statusReason, auto_forward: d.group.autoForward })
-      ?? (d.group.roomId ? null : 'no WeChat room is known for this group since the last login');
-    if (reason) {
-      await book(() => finish(q(), d.id, 'skipped', { now: now(), error: reason, uncount: true }));
-      stats.skipped++;
-      dlog.info({ reason }, 'delivery skipped');
-      return 'done';
-    }
-    const next = nextSendTime(d.post, d.group, now(), settings, tz);
-    if (!next) {
-      await book(() => finish(q(), d.id, 'skipped', { now: now(), error: 'no relay window opens within 60 days', uncount: true }));
-      stats.skipped++;
-      return 'done';
-    }
-    if (next > now()) {
-      // Its window closed while it waited (throttle, cap, backlog): wait for the next one.
-      await book(() => release(q(), [d.id], { now: now(), dueAt: next, uncount: true }));
-      return 'later';
-    }
+  /**
+   * The send step: the group's room as known now, members, the paced slot, the durable "say
+   * began" mark with its daily-cap slot, then say(). Returns what the loop does next.
+   */
+  async function send(d: ClaimedDelivery, loginName: string | null): Promise<Outcome> {
+    const roomId = await book(() => currentRoom(q(), d.groupId));
+    if (!roomId) return record.skipped(d, 'no WeChat room is known for this group since the last login');
     const rendered = renderPost(d.post, account.chat.capabilities());
-    const members = await membersAtSend(d, loginName);
-    const slot = nextSlot();
-    // The durable "say began" commit is issued about one commit latency ahead of the slot, so
-    // its fsync overlaps the gap instead of lengthening it.
-    await sleepUntil(slot.target - beginLead);
-    if (stopping || lockLost) {
-      await book(() => release(q(), [d.id], { now: now(), uncount: true }));
+    const members = await membersAtSend(d, roomId, loginName);
+    const slot = pacer.next(now().getTime());
+    // The durable "say began" commit is issued a little ahead of the slot (pacer.lead).
+    await sleepUntil(slot.target - pacer.lead);
+    if (stopping || lock.lost) {
+      await record.notTried(d);
       return 'later';
     }
     const day = localDay(now(), tz);
@@ -233,77 +152,28 @@ export function startWorker(ctx: AppContext, account: Account, opts: WorkerOptio
     const begun = await book(() =>
       beginSend(pool, { id: d.id, accountId: account.id, by, day, cap: s.dailyCap, rendering: rendered.rendering, members, now: now() }),
     );
-    beginLatency = 0.8 * beginLatency + 0.2 * (performance.now() - b0);
-    // Lead by a bit more than the usual latency, at most 50 ms (a crash inside the lead leaves
-    // an unsent row `unknown`: safe, and a short window).
-    beginLead = Math.min(1.5 * beginLatency, 50);
+    pacer.measuredBegin(performance.now() - b0);
     if (!begun) {
-      await book(() => release(q(), [d.id], { now: now(), uncount: true }));
+      await record.notTried(d);
       return 'capped';
     }
     await sleepUntil(slot.target);
-    prevTarget = slot.target;
-    const gap = slot.gap;
-    const startedAt = now().getTime();
-    lastStart = startedAt;
-    recent.push(startedAt);
-    stats.gapMsTotal += gap;
+    pacer.started(slot, now().getTime());
+    stats.gapMsTotal += slot.gap;
     stats.firstSendAt ??= performance.now();
-    const [first, ...rest] = rendered.messages;
-    try {
-      await say(d.group.roomId!, first);
-    } catch (err) {
-      const text = errorText(err);
-      const throttled = isThrottle(err);
-      if (provablyNotSent(err)) {
-        await book(() => refundCap(q(), account.id, day));
-        if (throttled) {
-          const until = await onThrottle(err);
-          await book(() => release(q(), [d.id], { now: now(), dueAt: until, error: text, uncount: false }));
-          return 'throttled';
-        }
-        const badTarget = (err as { opts?: { badTarget?: boolean } }).opts?.badTarget;
-        if (badTarget || d.attempts >= s.maxAttempts) {
-          await book(() => finish(q(), d.id, 'failed', { now: now(), error: text }));
-          stats.failed++;
-          dlog.warn({ err: text, attempts: d.attempts }, 'delivery failed (not sent)');
-          return 'done';
-        }
-        const retryAt = new Date(now().getTime() + s.retryBaseMs * 2 ** (d.attempts - 1));
-        await book(() => release(q(), [d.id], { now: now(), dueAt: retryAt, error: text, uncount: false }));
-        stats.retried++;
-        dlog.info({ err: text, retryAt: retryAt.toISOString() }, 'send refused; will retry');
-        return 'done';
-      }
-      await book(() => finish(q(), d.id, 'unknown', { now: now(), error: `may have been sent, not resent automatically: ${text}` }));
-      stats.unknown++;
-      dlog.warn({ err: text }, 'send outcome unknown; reported, never resent automatically');
-      if (throttled) {
-        await onThrottle(err);
-        return 'throttled';
-      }
-      return 'done';
+    const result = await sendToRoom(account.chat, roomId, rendered.messages, s.sendTimeoutMs);
+    return record.sendResult(d, day, result);
+  }
+
+  /** decide → send → record for one claimed delivery; the row always leaves `sending` before return. */
+  async function deliver(d: ClaimedDelivery, loginName: string | null): Promise<Outcome> {
+    const decision = decide(d, now(), settings, tz);
+    if (decision.action === 'skip') return record.skipped(d, decision.reason);
+    if (decision.action === 'wait') {
+      await record.notTried(d, decision.at);
+      return 'later';
     }
-    let note: string | null = null;
-    let throttledLater = false;
-    for (const out of rest) {
-      try {
-        await say(d.group.roomId!, out);
-      } catch (err) {
-        note = `the post went out; a follow-up (${out.type}) failed: ${errorText(err)}`;
-        throttledLater = isThrottle(err);
-        dlog.warn({ err: errorText(err) }, 'follow-up message failed');
-        break;
-      }
-    }
-    await book(() => finish(q(), d.id, 'sent', { now: now(), error: note }));
-    stats.sent++;
-    stats.lastSendAt = performance.now();
-    if (throttledLater) {
-      await onThrottle(new Error(note!));
-      return 'throttled';
-    }
-    return 'sent';
+    return send(d, loginName);
   }
 
   async function logProgress(force: boolean): Promise<void> {
@@ -320,9 +190,9 @@ export function startWorker(ctx: AppContext, account: Account, opts: WorkerOptio
     if (!(await acquireLock())) return;
     let needRecover = true;
     while (!stopping) {
-      if (lockLost) {
+      if (lock.lost) {
         log.warn('the database connection holding the account lock failed; taking the lock again');
-        dropLock();
+        lock.drop();
         if (!(await acquireLock())) return;
         needRecover = true;
       }
@@ -371,8 +241,13 @@ export function startWorker(ctx: AppContext, account: Account, opts: WorkerOptio
         }
         for (let i = 0; i < batch.length; i++) {
           const d = batch[i];
-          if (stopping || lockLost || (opts.online && !opts.online())) {
-            await book(() => release(q(), batch.slice(i).map((x) => x.id), { now: now(), uncount: true }));
+          if (stopping || lock.lost || (opts.online && !opts.online())) {
+            await record.notReached(batch.slice(i));
+            break;
+          }
+          // A late group's backlog never holds up a post due now: claim again, fresh rows first.
+          if (i > 0 && d.catchUp && (await book(() => freshDue(q(), account.id, now())))) {
+            await record.notReached(batch.slice(i));
             break;
           }
           const outcome = await deliver(d, acct.login_name);
@@ -380,7 +255,7 @@ export function startWorker(ctx: AppContext, account: Account, opts: WorkerOptio
           tp.since++;
           touched.set(d.postId, tp);
           if (outcome === 'throttled' || outcome === 'capped') {
-            await book(() => release(q(), batch.slice(i + 1).map((x) => x.id), { now: now(), uncount: true }));
+            await record.notReached(batch.slice(i + 1));
             break;
           }
         }
@@ -389,7 +264,7 @@ export function startWorker(ctx: AppContext, account: Account, opts: WorkerOptio
         log.error({ err: errorText(err) }, 'relay loop error (database?); retrying shortly');
         // Start again on a fresh connection; rows this loop held go back to pending (never begun)
         // or become unknown (begun) once the database answers again.
-        lockLost = true;
+        lock.lost = true;
         await idle(s.pollMs);
       }
     }
@@ -397,7 +272,7 @@ export function startWorker(ctx: AppContext, account: Account, opts: WorkerOptio
 
   const done = loop()
     .catch((err) => log.error({ err: errorText(err) }, 'relay worker stopped by an error'))
-    .finally(() => dropLock());
+    .finally(() => lock.drop());
 
   return {
     stats,

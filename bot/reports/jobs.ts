@@ -3,7 +3,7 @@
 // no process ran (bot/reports/generate.ts catchUpReports: since the last stored city report, at
 // most 12, only the latest on a first start).
 import type { AppContext } from '../app.ts';
-import type { ScheduledJob, ScheduleSlot } from '../relay/run-coordinator.ts';
+import type { ScheduledJob, ScheduleSlot } from '../core/scheduler.ts';
 import { catchUpReports, generatePeriod } from './generate.ts';
 import { periodOfSlot, REPORT_CRON, type ReportKind } from './periods.ts';
 

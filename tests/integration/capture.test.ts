@@ -3,7 +3,9 @@ import type { AppContext } from '../../bot/app.ts';
 import { fixedClock } from '../../bot/clock.ts';
 import { loadConfig } from '../../bot/config.ts';
 import { capturePost, ensureSource } from '../../bot/sources/capture.ts';
-import { cronFor, run } from '../../schedules/poll-feeds.ts';
+import pollFeedsJob, { cronFor, pollFeeds } from '../../schedules/poll-feeds.ts';
+import { cronOf } from '../../bot/core/scheduler.ts';
+import { jobContext } from '../helpers/job-context.ts';
 import { freshDb, type TestDb } from '../helpers/db.ts';
 import { captureLog } from '../helpers/log.ts';
 
@@ -32,6 +34,9 @@ describe('capturing posts', () => {
   it('the poll-feeds job has a cron expression per interval and does nothing without feeds', async () => {
     expect(cronFor(30)).toBe('*/30 * * * *');
     expect(cronFor(120)).toBe('0 */2 * * *');
-    expect(await run(ctx, { channels: [], feeds: [], admins: [], pollMinutes: 30 })).toEqual([]);
+    const jctx = jobContext(ctx);
+    expect(await pollFeeds(jctx)).toEqual([]);
+    // Its interval comes from the sources settings, like every job's cron from the job context.
+    expect(cronOf(pollFeedsJob, { ...jctx.settings, sources: { ...jctx.settings.sources, pollMinutes: 15 } })).toBe('*/15 * * * *');
   });
 });

@@ -6,14 +6,14 @@ import { createConfirmations } from '../../bot/ledger/confirm.ts';
 import { packMessages } from '../../bot/ledger/group-auth.ts';
 import { runReminders } from '../../bot/ledger/reminders.ts';
 import { cronFor } from '../../bot/ledger/reminder-job.ts';
-import { attachReminderAccounts } from '../../bot/ledger/reminders.ts';
 import parentJob from '../../schedules/reminders-parent.ts';
 import workJob from '../../schedules/reminders-work.ts';
 import { DEFAULT_LEDGER_SETTINGS } from '../../bot/ledger/settings.ts';
 import { freshDb, type TestDb } from '../helpers/db.ts';
 import { captureLog } from '../helpers/log.ts';
 import { account, appContext, deliver, group, makeAccount, post, recordingChat, REF_TIME, unit } from '../helpers/ledger-fixture.ts';
-import { ScheduleSlot } from '../../bot/relay/run-coordinator.ts';
+import { cronOf, ScheduleSlot } from '../../bot/core/scheduler.ts';
+import { jobContext } from '../helpers/job-context.ts';
 
 let db: TestDb;
 let acc: Account;
@@ -116,7 +116,11 @@ describe('reminders', () => {
   it('fire at 19:30 for parent groups and 16:00 on workdays for work groups by default', () => {
     expect(cronFor('parent', DEFAULT_LEDGER_SETTINGS)).toBe('30 19 * * *');
     expect(cronFor('work', DEFAULT_LEDGER_SETTINGS)).toBe('0 16 * * 1-5');
-    expect([parentJob.id, parentJob.cron, workJob.id, workJob.cron]).toEqual(['reminders-parent', '30 19 * * *', 'reminders-work', '0 16 * * 1-5']);
+    const settings = jobContext(ctx).settings;
+    expect([parentJob.id, cronOf(parentJob, settings), workJob.id, cronOf(workJob, settings)]).toEqual(['reminders-parent', '30 19 * * *', 'reminders-work', '0 16 * * 1-5']);
+    // The time of day follows the settings the job context carries (REMIND_PARENT_AT / REMIND_WORK_AT).
+    const later = { ...settings, ledger: { ...DEFAULT_LEDGER_SETTINGS, remindParentAt: '20:05', remindWorkAt: '09:00' } };
+    expect([cronOf(parentJob, later), cronOf(workJob, later)]).toEqual(['5 20 * * *', '0 9 * * 1-5']);
   });
 
   it('remind the next evening, name non-confirmers, tell the owner, once a day, escalate on the second round', async () => {
@@ -126,12 +130,12 @@ describe('reminders', () => {
 
     ctx.clock.set('2026-03-03T19:30:00+08:00');
     const slot = new ScheduleSlot(ctx.clock.now(), '2026-03-03T19:30', false);
-    await parentJob.run(ctx, slot); // no accounts attached: nothing sent, a warning says why
+    await parentJob.run(jobContext(ctx), slot); // a process driving no account: nothing sent, a warning says why
     expect(rec.said).toEqual([]);
-    expect(cap.messages()).toContain('no accounts attached: main.ts must call attachReminderAccounts(ctx, accounts); nothing sent');
-    attachReminderAccounts(ctx, [acc]);
+    expect(cap.messages()).toContain('this process drives no WeChat account; nothing to remind');
+    const withAccount = jobContext(ctx, { accounts: [acc] });
     expect(parentJob.perProcess).toBe(true); // every process reminds through its own accounts
-    await parentJob.run(ctx, slot);
+    await parentJob.run(withAccount, slot);
     const first = (await db.pool.query('SELECT count(*)::int AS n FROM reminder')).rows[0];
     expect(first.n).toBe(1);
     const fired = await db.pool.query('SELECT job, slot FROM cron_fire');
@@ -139,7 +143,7 @@ describe('reminders', () => {
     const again = await runReminders(ctx, [acc], { kind: 'parent', gapMs: 0 });
     expect(again.groups).toEqual([]); // one a day
     await db.pool.query('DELETE FROM reminder');
-    await parentJob.run(ctx, slot); // the account's slot was claimed: nothing again
+    await parentJob.run(withAccount, slot); // the account's slot was claimed: nothing again
     expect((await db.pool.query('SELECT count(*)::int AS n FROM reminder')).rows[0].n).toBe(0);
     await db.pool.query('DELETE FROM reminder');
     rec.said.length = 0;

@@ -383,7 +383,8 @@ describe('sending', () => {
         await admin.pool.query(
           `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
             WHERE datname = current_database() AND pid <> pg_backend_pid()
-              AND (query ILIKE '%delivery%' OR query ILIKE '%synchronous_commit%' OR query ILIKE '%advisory%' OR query ILIKE '%bot_account%')`,
+              AND (query ILIKE '%delivery%' OR query ILIKE '%synchronous_commit%' OR query ILIKE '%advisory%' OR query ILIKE '%bot_account%'
+                   OR query ILIKE '%chat_group%')`,
         );
       }
     };

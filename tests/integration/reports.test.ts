@@ -5,19 +5,20 @@ import { fixedClock } from '../../bot/clock.ts';
 import { reportXlsx } from '../../bot/reports/export.ts';
 import { generateReport, reportUnits } from '../../bot/reports/generate.ts';
 import { parsePeriod } from '../../bot/reports/periods.ts';
-import { checkJob, ScheduleSlot, startSchedules } from '../../bot/relay/run-coordinator.ts';
+import { checkJob, ScheduleSlot, startSchedules } from '../../bot/core/scheduler.ts';
 import monthly from '../../schedules/report-monthly.ts';
 import annual from '../../schedules/report-annual.ts';
 import halfYear from '../../schedules/report-half-year.ts';
 import { captureLog } from '../helpers/log.ts';
 import { bureauWorld, TEACHER_NAMES } from '../helpers/bureau-world.ts';
+import { jobContext } from '../helpers/job-context.ts';
 import { freshDb, type TestDb } from '../helpers/db.ts';
 
 let db: TestDb;
 let w: Awaited<ReturnType<typeof bureauWorld>>;
 const clock = fixedClock('2026-11-23T00:00:00Z'); // 08:00 on 23 Nov in Qinzhou: the monthly slot
 const logs = captureLog('info');
-const ctx = () => ({ db, clock, log: logs.log, config: { timeZone: 'Asia/Shanghai' }, ledgerSecret: 'x' }) as unknown as AppContext;
+const ctx = () => jobContext({ db, clock, log: logs.log, config: { timeZone: 'Asia/Shanghai' }, ledgerSecret: 'x' } as unknown as AppContext);
 const slot = (at: Date, catchUp = false) => new ScheduleSlot(at, at.toISOString(), catchUp);
 
 beforeAll(async () => {

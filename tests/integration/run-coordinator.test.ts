@@ -1,10 +1,12 @@
+import fs from 'node:fs';
 import cron from 'node-cron';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { fixedClock, systemClock } from '../../bot/clock.ts';
-import { checkJob, claimSlot, ScheduleSlot, slotsBetween, startSchedules, type ScheduledJob } from '../../bot/relay/run-coordinator.ts';
-import { loadSchedules } from '../../bot/runtime.ts';
+import { checkJob, claimSlot, ScheduleSlot, slotsBetween, startSchedules, type ScheduledJob } from '../../bot/core/scheduler.ts';
+import { loadSchedules, SCHEDULES_DIR } from '../../bot/runtime.ts';
 import { localMinute } from '../../bot/relay/tz.ts';
 import unknownReport from '../../schedules/relay-unknown-report.ts';
+import { jobContext } from '../helpers/job-context.ts';
 import { freshDb, type TestDb } from '../helpers/db.ts';
 import { captureLog } from '../helpers/log.ts';
 import { addPost, seedWorld, testContext } from '../helpers/relay-world.ts';
@@ -49,7 +51,7 @@ describe('run coordinator', () => {
         runs.push(`${slot.name}${slot.catchUp ? ' (catch-up)' : ''}`);
       },
     };
-    const ctx = testContext(db, fixedClock(bj('2026-11-27T10:00')));
+    const ctx = jobContext(testContext(db, fixedClock(bj('2026-11-27T10:00'))));
     const a = startSchedules(ctx, [job], { by: 'a' });
     const b = startSchedules(ctx, [job], { by: 'b' });
     await Promise.all([a.caughtUp, b.caughtUp]);
@@ -77,12 +79,15 @@ describe('run coordinator', () => {
   it('fires each slot once across processes, with a child logger per job; a failing job does not stop others', async () => {
     vi.useFakeTimers({ now: bj('2026-11-27T08:59:30'), toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
     const cap = captureLog('info');
-    const ctx = testContext(db, systemClock, cap.log);
+    const ctx = jobContext(testContext(db, systemClock, cap.log));
     const runs: string[] = [];
-    const ok: ScheduledJob = { id: 'every-minute', cron: '* * * * *', description: 'x', run: async (_c, s) => void runs.push(s.name) };
+    // Its cron computed from the settings the job context carries (like poll-feeds and reminders).
+    const ok: ScheduledJob = { id: 'every-minute', cron: (s) => (s.sources.pollMinutes === 30 ? '* * * * *' : '0 0 1 1 *'), description: 'x', run: async (_c, s) => void runs.push(s.name) };
     const bad: ScheduledJob = { id: 'broken', cron: '* * * * *', description: 'y', run: async () => { throw new Error('boom'); } };
-    const p1 = startSchedules(ctx, [ok, bad], { by: 'p1' });
-    const p2 = startSchedules(ctx, [ok, bad], { by: 'p2' });
+    const badCron: ScheduledJob = { id: 'bad-cron', cron: () => '61 * * * *', description: 'z', run: async () => void runs.push('never') };
+    const p1 = startSchedules(ctx, [ok, bad, badCron], { by: 'p1' });
+    const p2 = startSchedules(ctx, [ok, bad, badCron], { by: 'p2' });
+    expect(cap.messages()).toContain('schedule bad-cron: cron "61 * * * *" (from the settings) is not a valid node-cron expression — this job is not started; the others run');
     // Real database I/O goes on under the fake timers; wait for it with setImmediate (not faked).
     const settle = async (n: number) => {
       for (let spins = 0; spins < 200_000 && (runs.length < n || cap.lines.filter((l) => l.msg === 'job failed').length < n); spins++) {
@@ -104,10 +109,12 @@ describe('run coordinator', () => {
   });
 
   it('loads the schedules/ files and refuses malformed jobs with a reason', async () => {
-    const { jobs, selfStarting, problems } = await loadSchedules();
-    expect(jobs.map((j) => j.id)).toEqual(expect.arrayContaining(['relay-plan-groups', 'relay-unknown-report', 'report-monthly', 'reminders-parent']));
-    expect(new Set(jobs.map((j) => j.id)).size).toBe(jobs.length);
-    expect(selfStarting.map((m) => m.id)).toContain('poll-feeds');
+    const { jobs, problems } = await loadSchedules();
+    // One job shape: every schedules/ file, poll-feeds included, is a job of the scheduler.
+    expect(jobs.map((j) => j.id).sort()).toEqual(
+      fs.readdirSync(SCHEDULES_DIR).filter((f) => f.endsWith('.ts')).map((f) => f.replace(/\.ts$/, '')).sort(),
+    );
+    expect(jobs.map((j) => j.id)).toEqual(expect.arrayContaining(['poll-feeds', 'relay-plan-groups', 'relay-unknown-report', 'report-monthly', 'reminders-parent']));
     expect(problems).toEqual([]);
     expect(() => checkJob({ id: 'Bad Id', cron: '61 * * * *', run: 1 }, 'x.ts')).toThrow(
       'schedule x.ts: id must be kebab-case text, e.g. "monthly-report"; cron "61 * * * *" is not a valid node-cron expression; run(ctx, slot) must be a function',
@@ -124,7 +131,7 @@ describe('run coordinator', () => {
       [post.id, world.groups[0].id, world.groups[1].id, world.accounts[0].id, bj('2026-11-27T10:00')],
     );
     const cap = captureLog('info');
-    const ctx = testContext(db, fixedClock(bj('2026-11-27T17:45')), cap.log);
+    const ctx = jobContext(testContext(db, fixedClock(bj('2026-11-27T17:45')), cap.log));
     await unknownReport.run(ctx, new ScheduleSlot(bj('2026-11-27T17:45'), '2026-11-27T17:45', false));
     const warn = cap.lines.filter((l) => l.msg === 'send outcome unknown: check the group by hand');
     expect(warn).toHaveLength(1);

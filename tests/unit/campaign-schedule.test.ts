@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import job, { semesterStart } from '../../schedules/campaign-items.ts';
-import { checkJob } from '../../bot/relay/run-coordinator.ts';
+import { checkJob } from '../../bot/core/scheduler.ts';
 
 describe('schedule campaign-items', () => {
   it('is a valid job with a stable id', () => {

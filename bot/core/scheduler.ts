@@ -1,10 +1,39 @@
-// Scheduled jobs over node-cron 4 with a PostgreSQL run coordinator: each (job, slot) fires once
-// across any number of processes (INSERT … ON CONFLICT DO NOTHING on cron_fire). Jobs are files
-// schedules/<id>.ts exporting { id, cron, description, run(ctx, slot), catchUp? }.
+// The scheduler: jobs over node-cron 4 with a PostgreSQL run coordinator, so each (job, slot) fires
+// once across any number of processes (INSERT … ON CONFLICT DO NOTHING on cron_fire). Jobs are
+// files schedules/<id>.ts with ONE shape: { id, cron, description, run(ctx, slot), catchUp?,
+// perProcess? }. `run` receives a JobContext: the app context plus the runtime services a job
+// may need (this process's accounts, the settings, planning, the capture hook), so no job starts
+// its own timer and nothing hides state beside the context.
 import cron, { type ScheduledTask } from 'node-cron';
 import type pg from 'pg';
-import type { AppContext } from '../app.ts';
-import { localMinute, localParts, zonedTime } from './tz.ts';
+import type { Account, AppContext } from '../app.ts';
+import type { Post } from '../db/client.ts';
+import type { LedgerSettings } from '../ledger/settings.ts';
+import type { Planning } from '../relay/plan.ts';
+import type { RelaySettings } from '../relay/settings.ts';
+import { localMinute, localParts, zonedTime } from '../relay/tz.ts';
+import type { SourcesConfig } from '../sources/config.ts';
+
+/** The settings jobs read (parsed once at start). */
+export interface JobSettings {
+  sources: SourcesConfig;
+  relay: RelaySettings;
+  ledger: LedgerSettings;
+}
+
+/** What the runtime gives every job besides the app context. */
+export interface JobServices {
+  /** The WeChat accounts this process drives (jobs that send, e.g. reminders, use these). */
+  accounts: Account[];
+  settings: JobSettings;
+  /** Delivery planning with this runtime's relay settings; wakes this process's relay workers. */
+  planning: Planning;
+  /** The capture hook: a newly captured post is planned (and the workers woken). */
+  onPostCaptured: (post: Post) => Promise<void>;
+}
+
+/** The context a job's `run` receives. */
+export interface JobContext extends AppContext, JobServices {}
 
 /**
  * One firing of a job: the scheduled instant (a Date, so jobs that take `slot: Date` work as they
@@ -27,20 +56,27 @@ export class ScheduleSlot extends Date {
 export interface ScheduledJob {
   /** Stable id; never rename it (cron_fire rows refer to it). */
   id: string;
-  /** node-cron expression (5 fields), in the configured time zone. */
-  cron: string;
+  /** node-cron expression (5 fields) in the configured time zone, or one computed from the settings. */
+  cron: string | ((settings: JobSettings) => string);
   description?: string;
   /**
    * Missed slots: `{ days, maxSlots? }` runs the most recent missed slots on start (claimed like
    * any slot); a function is the job's own catch-up, run once on start.
    */
-  catchUp?: { days: number; maxSlots?: number } | ((ctx: AppContext) => Promise<void>);
+  catchUp?: { days: number; maxSlots?: number } | ((ctx: JobContext) => Promise<void>);
   /**
    * Runs in every process instead of one: for jobs that act through this process's own WeChat
    * accounts (e.g. reminders) and claim their own finer slots (per account) inside `run`.
    */
   perProcess?: boolean;
-  run: (ctx: AppContext, slot: ScheduleSlot) => Promise<void>;
+  run: (ctx: JobContext, slot: ScheduleSlot) => Promise<void>;
+}
+
+/** The job's cron expression under `settings`; throws when it is not a valid node-cron expression. */
+export function cronOf(job: ScheduledJob, settings: JobSettings): string {
+  const expr = typeof job.cron === 'function' ? job.cron(settings) : job.cron;
+  if (!cron.validate(expr)) throw new Error(`schedule ${job.id}: cron "${expr}" (from the settings) is not a valid node-cron expression`);
+  return expr;
 }
 
 /** Claims one job slot; true for exactly one caller across all processes. */
@@ -59,7 +95,9 @@ export function checkJob(job: unknown, file = '(job)'): ScheduledJob {
   if (!j || typeof j !== 'object') problems.push('does not export a job object');
   else {
     if (typeof j.id !== 'string' || !/^[a-z0-9][a-z0-9-]*$/.test(j.id)) problems.push('id must be kebab-case text, e.g. "monthly-report"');
-    if (typeof j.cron !== 'string' || !cron.validate(j.cron)) problems.push(`cron "${String(j.cron)}" is not a valid node-cron expression`);
+    if (typeof j.cron !== 'function' && (typeof j.cron !== 'string' || !cron.validate(j.cron))) {
+      problems.push(`cron "${String(j.cron)}" is not a valid node-cron expression`);
+    }
     if (j.description !== undefined && typeof j.description !== 'string') problems.push('description must be text');
     if (typeof j.run !== 'function') problems.push('run(ctx, slot) must be a function');
     if (j.catchUp && typeof j.catchUp !== 'function' && !(j.catchUp.days > 0)) problems.push('catchUp must be { days > 0 } or a function');
@@ -97,12 +135,21 @@ export interface Schedules {
 /**
  * Registers `jobs` with node-cron (time zone from config). Each slot is claimed once across
  * processes, then awaited; failures are logged per job. Jobs with `catchUp` run missed slots.
+ * A job whose cron (computed from the settings) is invalid is logged and not started.
  */
-export function startSchedules(ctx: AppContext, jobs: ScheduledJob[], opts: { by?: string } = {}): Schedules {
+export function startSchedules(ctx: JobContext, all: ScheduledJob[], opts: { by?: string } = {}): Schedules {
   const tz = ctx.config.timeZone;
   const by = opts.by ?? `${process.pid}`;
   const running = new Set<Promise<void>>();
   const root = ctx.log.child({ name: 'schedules' });
+  const jobs: (ScheduledJob & { expr: string })[] = [];
+  for (const job of all) {
+    try {
+      jobs.push({ ...job, expr: cronOf(job, ctx.settings) });
+    } catch (err) {
+      root.error(`${(err as Error).message} — this job is not started; the others run`);
+    }
+  }
 
   async function fire(job: ScheduledJob, at: Date, catchUp: boolean): Promise<void> {
     const slot = new ScheduleSlot(at, localMinute(at, tz), catchUp);
@@ -127,7 +174,7 @@ export function startSchedules(ctx: AppContext, jobs: ScheduledJob[], opts: { by
   }
 
   const tasks = jobs.map((job) =>
-    cron.schedule(job.cron, (c) => track(fire(job, c.date, false)), { timezone: tz, name: job.id, noOverlap: false }),
+    cron.schedule(job.expr, (c) => track(fire(job, c.date, false)), { timezone: tz, name: job.id, noOverlap: false }),
   );
 
   let stopped = false;
@@ -143,12 +190,12 @@ export function startSchedules(ctx: AppContext, jobs: ScheduledJob[], opts: { by
         continue;
       }
       const from = new Date(now.getTime() - c.days * 86_400_000);
-      const slots = slotsBetween(tasks[i], job.cron, from, now, tz).slice(0, c.maxSlots ?? 1);
+      const slots = slotsBetween(tasks[i], job.expr, from, now, tz).slice(0, c.maxSlots ?? 1);
       for (const at of slots.reverse()) if (!stopped) await track(fire(job, at, true));
     }
   })().catch((err) => root.error({ err: (err as Error).message }, 'schedule catch-up failed'));
 
-  root.info({ jobs: jobs.map((j) => `${j.id} (${j.cron})`), timeZone: tz }, 'schedules started');
+  root.info({ jobs: jobs.map((j) => `${j.id} (${j.expr})`), timeZone: tz }, 'schedules started');
   return {
     tasks,
     caughtUp,
