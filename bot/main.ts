@@ -11,6 +11,7 @@ import { startRuntime, type Runtime } from './runtime.ts';
 import { loadSources } from './sources/config.ts';
 import { createWechatBot } from './wechat/bot.ts';
 import { installFatalHandlers } from './wechat/fatal.ts';
+import { puppetProblem } from './wechat/puppet.ts';
 
 async function main(): Promise<void> {
   let config;
@@ -18,6 +19,8 @@ async function main(): Promise<void> {
   try {
     config = loadConfig(process.env, readEnvFile());
     sources = loadSources(config.sourcesFile);
+    const puppet = puppetProblem(config.puppet);
+    if (puppet) throw new SetupError(puppet);
   } catch (err) {
     if (err instanceof ConfigError || err instanceof UserError || err instanceof SetupError) {
       process.stderr.write(`antifraud-relay: ${err.message}\n`);

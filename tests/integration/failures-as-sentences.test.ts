@@ -2,6 +2,7 @@
 // be written or created, root with DATA_DIR inside a private directory. Each gets one line that says
 // what to do and the exit code the README lists (1 bad input, 69 environment, 78 configuration),
 // never a stack trace.
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -97,5 +98,27 @@ describe('DATA_DIR', () => {
     expect(r.code).toBe(69);
     expect(r.stderr.trim()).toBe(`antifraud: run as root, the embedded database runs as the user postgres, which cannot enter ${priv} (mode 0700), a directory above DATA_DIR ${path.join(priv, 'data')} — run \`chmod o+x ${priv}\`, or set DATA_DIR to a directory outside it (e.g. /var/lib/antifraud-relay), or run the bot as an ordinary user`);
     expect(fs.existsSync(path.join(priv, 'data', 'postgres'))).toBe(false);
+  }, 60_000);
+});
+
+describe('npm start refuses a bad setup at once', () => {
+  /** Runs the bot (bot/main.ts) with `env`; resolves with its exit code and output. */
+  function startBot(env: Record<string, string>): Promise<{ code: number | null; out: string }> {
+    return new Promise((resolve) => {
+      execFile('node', ['--import', 'tsx', 'bot/main.ts'], { env: { ...process.env, DATABASE_URL: '', LEDGER_SECRET: '', HTTP_PORT: '0', LOG_LEVEL: 'info', ...env }, timeout: 50_000 }, (err, stdout, stderr) => {
+        resolve({ code: err ? ((err as { code?: number }).code ?? null) : 0, out: stdout + stderr });
+      });
+    });
+  }
+
+  it.each([
+    [{ WECHATY_PUPPET: 'wechaty-puppet-padlocal' }, 'antifraud-relay: WECHATY_PUPPET=wechaty-puppet-padlocal, but the package wechaty-puppet-padlocal is not installed — run `npm install wechaty-puppet-padlocal` in the bot\'s directory, or unset WECHATY_PUPPET to use wechaty-puppet-wechat4u'],
+    [{ HTTP_PORT: '0x1F90' }, 'antifraud-relay: Configuration is invalid:\n- HTTP_PORT must be a port number such as 8080, in decimal digits (0 turns the dashboard off)'],
+  ])('%o → exit 78 with one sentence, no database made', async (env, line) => {
+    const dataDir = path.join(tmp, `start-${Object.keys(env)[0]}`);
+    const r = await startBot({ ...env, DATA_DIR: dataDir });
+    expect(r.out.trim()).toBe(line);
+    expect(r.code).toBe(78);
+    expect(fs.existsSync(path.join(dataDir, 'postgres'))).toBe(false);
   }, 60_000);
 });

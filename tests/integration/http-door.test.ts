@@ -105,7 +105,7 @@ describe('the API door', () => {
     }
     expect(tried).toBeGreaterThan(500);
     expect(logs.lines.filter((l) => Number(l.level) >= 50)).toEqual([]);
-  });
+  }, 180_000);
 
   it('answers an existing and a missing post the same way when anonymous', async () => {
     for (const r of routes.filter((x) => x.url.includes(':code'))) {
@@ -118,7 +118,7 @@ describe('the API door', () => {
         expect(a.body.replace(w.post.code, 'F999999'), there[i]).toBe(b.body);
       }
     }
-  });
+  }, 120_000);
 
   it('serves the same answer to a token whatever the spelling, or the generic 404', async () => {
     for (const r of routes.filter((x) => x.method === 'GET' && !x.url.includes('*'))) {
@@ -131,7 +131,7 @@ describe('the API door', () => {
         else expect(res.statusCode, v).toBe(200);
       }
     }
-  });
+  }, 180_000);
 
   it('refuses a handler without a principal with 401 instead of running unscoped', () => {
     expect(() => principalOf({})).toThrow(expect.objectContaining({ status: 401 }));
