@@ -21,6 +21,11 @@ export interface ArticleCard {
   thumbnailUrl?: string;
 }
 
+/** The file of an image, video or file message, downloaded only when something needs its bytes. */
+export interface MessageFile {
+  load(): Promise<{ name: string; bytes: Buffer }>;
+}
+
 /** A message in a group the bot is in. */
 export interface GroupMessage {
   messageId: string;
@@ -42,6 +47,8 @@ export interface GroupMessage {
   article?: ArticleCard[];
   /** Raw puppet payload when the type cannot be parsed by Wechaty (e.g. 视频号). */
   raw?: string;
+  /** Image, video and file messages: their file (media posts are keyed by its bytes). */
+  file?: MessageFile;
   at: Date;
 }
 
@@ -58,6 +65,8 @@ export interface PrivateMessage {
   article?: ArticleCard[];
   /** Raw puppet payload when the type cannot be parsed by Wechaty (e.g. 视频号). */
   raw?: string;
+  /** Image, video and file messages: their file (media posts are keyed by its bytes). */
+  file?: MessageFile;
   at: Date;
 }
 
@@ -94,6 +103,8 @@ export interface ChatPort {
   sayToContact(contactId: string, out: Outgoing): Promise<void>;
   roomMembers(roomId: string): Promise<Member[]>;
   rooms(): Promise<RoomInfo[]>;
+  /** The logged-in account's own contact id in this session (to leave the bot out of member lists). */
+  selfId?(): string | undefined;
 }
 
 /** A send failure. `sent` is false only when the message provably did not go out. */

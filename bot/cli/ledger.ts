@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { UserError } from '../errors.ts';
 import { MAX_ID } from '../db/ids.ts';
-import { coverageByPost, formatPct, postsOverview, type PostCoverage, type PostOverview } from '../ledger/coverage.ts';
+import { coverageByPost, formatPct, postsOverview, type CoverageTotals, type PostCoverage, type PostOverview } from '../ledger/coverage.ts';
 import { withDb } from './context.ts';
 import { formatTable } from './table.ts';
 
@@ -19,20 +19,33 @@ export function shortTime(d: Date | null, timeZone = 'Asia/Shanghai'): string {
   return `${g('month')}-${g('day')} ${g('hour')}:${g('minute')}`;
 }
 
+/** Members at delivery, with "+N?" for groups whose member count is unknown. */
+function membersCell(t: CoverageTotals): string | number {
+  return t.groupsUnknownSize ? `${t.members}+${t.groupsUnknownSize}群?` : t.members;
+}
+
+/** Lines under a table: groups of unknown size and staff not counted (nothing when there are none). */
+export function coverageNotes(t: CoverageTotals): string {
+  const notes: string[] = [];
+  if (t.groupsUnknownSize) notes.push(`* ${t.groupsUnknownSize} 个群送达时人数未知:不计入应确认和覆盖率,这些群另有 ${t.confirmedUnknownSize} 人确认`);
+  if (t.staff) notes.push(`* 家长群中的班主任和学校教职工(共 ${t.staff} 人次)不计入应确认`);
+  return notes.length ? `\n${notes.join('\n')}` : '';
+}
+
 /** The coverage table: one row per county / unit / group, then the total over the scope. */
 export function formatCoverage(c: PostCoverage, timeZone = 'Asia/Shanghai'): string {
   const head = `${c.post.code}《${c.post.title}》 按${BY_ZH[c.by]}统计${c.belowPct !== undefined ? `(仅列出覆盖率低于 ${c.belowPct}% 的)` : ''}`;
   const lead = c.by === 'group' ? ['群', '类型', '单位', '县区'] : c.by === 'school' ? ['单位', '县区'] : ['县区'];
   const headers = [...lead, '群数', '应确认', '已确认', '覆盖率', '首次确认', '最近确认'];
   const cells = (r: PostCoverage['rows'][number]) => {
-    const lead = c.by === 'group' ? [r.name, KIND_ZH[r.kind ?? ''] ?? '', r.unit ?? '', r.county ?? ''] : c.by === 'school' ? [r.name, r.county ?? ''] : [r.name];
-    return [...lead, r.groups, r.members, r.confirmed, formatPct(r.pct), shortTime(r.firstAt, timeZone), shortTime(r.lastAt, timeZone)];
+    const lead = c.by === 'group' ? [r.name, KIND_ZH[r.kind ?? ''] ?? '', r.unitName ?? '', r.county ?? ''] : c.by === 'school' ? [r.name, r.county ?? ''] : [r.name];
+    return [...lead, r.groups, membersCell(r), r.confirmed, formatPct(r.pct), shortTime(r.firstAt, timeZone), shortTime(r.lastAt, timeZone)];
   };
   const n = lead.length;
-  const total = [`合计`, ...Array(n - 1).fill(''), c.total.groups, c.total.members, c.total.confirmed, formatPct(c.total.pct), shortTime(c.total.firstAt, timeZone), shortTime(c.total.lastAt, timeZone)];
+  const total = [`合计`, ...Array(n - 1).fill(''), c.total.groups, membersCell(c.total), c.total.confirmed, formatPct(c.total.pct), shortTime(c.total.firstAt, timeZone), shortTime(c.total.lastAt, timeZone)];
   const rows = c.rows.map(cells);
   const body = rows.length ? formatTable(headers, [...rows, total], [n, n + 1, n + 2, n + 3]) : `${formatTable(headers, [total], [n, n + 1, n + 2, n + 3])}\n(没有低于目标的${BY_ZH[c.by]})`;
-  return `${head}\n\n${body}`;
+  return `${head}\n\n${body}${coverageNotes(c.total)}`;
 }
 
 /** The posts table. */
@@ -40,7 +53,7 @@ export function formatPosts(rows: PostOverview[], timeZone = 'Asia/Shanghai'): s
   if (!rows.length) return '(没有推送)';
   return formatTable(
     ['编号', '标题', '采集时间', '已送达群', '待发送', '应确认', '已确认', '覆盖率'],
-    rows.map((p) => [p.code, p.title.length > 24 ? `${p.title.slice(0, 23)}…` : p.title, shortTime(p.capturedAt, timeZone), p.groups, p.pendingGroups, p.members, p.confirmed, formatPct(p.pct)]),
+    rows.map((p) => [p.code, p.title.length > 24 ? `${p.title.slice(0, 23)}…` : p.title, shortTime(p.capturedAt, timeZone), p.groups, p.pending, membersCell(p), p.confirmed, formatPct(p.pct)]),
     [3, 4, 5, 6, 7],
   );
 }

@@ -17,9 +17,15 @@ export async function statsReply(deps: CommandDeps, windowMs = ledgerSettings().
   const posts = await groupCoverage(ctx.db.pool, g.id, new Date(deps.now.getTime() - windowMs));
   if (!posts.length) return t('ledger.stats_none', { days });
   const lines = posts.slice(0, MAX_POSTS).map((p) =>
-    t('ledger.stats_line', { code: p.code, title: p.title, confirmed: p.confirmed, members: p.members, pct: formatPct(p.pct) }),
+    p.members === null
+      ? t('ledger.stats_line_unknown', { code: p.code, title: p.title, confirmed: p.confirmed })
+      : t('ledger.stats_line', { code: p.code, title: p.title, confirmed: p.confirmed, members: p.members, pct: formatPct(p.pct) }),
   );
-  return [t('ledger.stats_header', { days, members: posts[0].members }), ...lines].join('\n');
+  const latest = posts[0];
+  const header = latest.members === null
+    ? t('ledger.stats_header_unknown', { days })
+    : t('ledger.stats_header', { days, members: latest.members, staff: latest.staff ? t('ledger.stats_staff', { staff: latest.staff }) : '' });
+  return [header, ...lines].join('\n');
 }
 
 export const statsCommand = defineCommand({

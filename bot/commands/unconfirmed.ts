@@ -6,7 +6,8 @@ import { t } from '../i18n.ts';
 import { groupCoverage } from '../ledger/coverage.ts';
 import { managedGroup, packMessages } from '../ledger/group-auth.ts';
 import { managesRoom } from './manage.ts';
-import { liveMembers, nonConfirmers } from '../ledger/non-confirmers.ts';
+import { readAudience } from '../ledger/audience.ts';
+import { nonConfirmers } from '../ledger/non-confirmers.ts';
 import { ledgerSettings } from '../ledger/settings.ts';
 import { defineCommand, type CommandDeps } from './types.ts';
 
@@ -16,8 +17,8 @@ export async function unconfirmedReply(deps: CommandDeps, windowMs = ledgerSetti
   const days = Math.round(windowMs / 86_400_000);
   const g = await managedGroup(deps);
   const posts = await groupCoverage(ctx.db.pool, g.id, new Date(deps.now.getTime() - windowMs));
-  const members = await liveMembers(account.chat, g.roomId, g.botName);
-  const missing = await nonConfirmers(ctx.db.pool, ctx.ledgerSecret, g.id, members, posts.map((p) => p.postId));
+  const audience = await readAudience({ pool: ctx.db.pool, secret: ctx.ledgerSecret, chat: account.chat, log: ctx.log, now: deps.now }, g);
+  const missing = await nonConfirmers(ctx.db.pool, ctx.ledgerSecret, g.id, audience.families, posts.map((p) => p.postId));
   const blocks = posts
     .filter((p) => missing.get(p.postId)!.length > 0)
     .map((p) => {

@@ -82,6 +82,8 @@ export function insertParams(items: ConfirmItem[], windowMs: number): unknown[] 
 export const INSERT_SQL = `WITH items AS (
        SELECT * FROM unnest($1::int[], $2::text[], $3::timestamptz[], $4::bool[], $5::text[], $6::text[], $7::text[])
          AS i(group_id, member_key, at, general, codes, words, via)
+        -- The owner and school staff of a parent group are not its audience (bot/ledger/audience.ts).
+        WHERE NOT EXISTS (SELECT 1 FROM group_non_family nf WHERE nf.group_id = i.group_id AND nf.member_key = i.member_key)
      ),
      cand AS (
        SELECT DISTINCT ON (d.post_id, i.group_id, i.member_key)
@@ -201,7 +203,8 @@ export function createConfirmations(ctx: AppContext, opts: ConfirmOptions = {}):
         continue;
       }
       const r = p.reply;
-      const codes = r.quotedCode ? [r.quotedCode] : r.codes;
+      // A quote of the bot's post (or reminder) confirms the quoted posts only; else the named codes.
+      const codes = r.quotedCodes.length ? r.quotedCodes : r.codes;
       out.push({
         groupId: g.id,
         memberKey: memberKey(ctx.ledgerSecret, g.id, p.senderName),
@@ -209,7 +212,7 @@ export function createConfirmations(ctx: AppContext, opts: ConfirmOptions = {}):
         general: r.general,
         codes,
         words: affirmedWords(r, words),
-        via: r.quotedCode ? 'quote' : 'code',
+        via: r.quotedCodes.length ? 'quote' : 'code',
       });
     }
     return out;

@@ -1,14 +1,9 @@
-// Who has not confirmed: live room members (names read from the chat, never stored) whose member
-// key is missing from the post's confirmations.
+// Who has not confirmed: the group's audience (families in parent groups, read live from the room
+// by bot/ledger/audience.ts; names never stored) whose member key is missing from the post's
+// confirmations.
 import type pg from 'pg';
-import type { ChatPort, Member } from '../chat-types.ts';
+import type { Member } from '../chat-types.ts';
 import { memberKey } from './member-key.ts';
-
-/** Live members of the group's room, the bot itself left out. */
-export async function liveMembers(chat: ChatPort, roomId: string, botName: string | null): Promise<Member[]> {
-  const members = await chat.roomMembers(roomId);
-  return members.filter((m) => !botName || m.name !== botName);
-}
 
 /** For each post, the live members who have not confirmed it (in room order). */
 export async function nonConfirmers(
@@ -26,9 +21,4 @@ export async function nonConfirmers(
   for (const r of rows) done.get(r.post_id)!.add(r.member_key);
   const keyed = members.map((m) => ({ m, key: memberKey(secret, groupId, m.name) }));
   return new Map(postIds.map((id) => [id, keyed.filter((k) => !done.get(id)!.has(k.key)).map((k) => k.m)]));
-}
-
-/** The live member whose key is the group's owner key, if present. */
-export function findOwner(secret: string, groupId: number, ownerKey: string, members: Member[]): Member | undefined {
-  return members.find((m) => memberKey(secret, groupId, m.name) === ownerKey);
 }

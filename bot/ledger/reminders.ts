@@ -5,9 +5,10 @@
 // `reminder` row is claimed (INSERT … ON CONFLICT DO NOTHING) before anything is sent.
 import type { Account, AppContext } from '../app.ts';
 import { t } from '../i18n.ts';
-import { formatPct } from './coverage.ts';
+import { readAudience } from './audience.ts';
+import { formatPct, pct } from './coverage.ts';
 import { packMessages } from './group-auth.ts';
-import { findOwner, liveMembers, nonConfirmers } from './non-confirmers.ts';
+import { nonConfirmers } from './non-confirmers.ts';
 import { DEFAULT_LEDGER_SETTINGS, type LedgerSettings } from './settings.ts';
 
 export type ReminderKind = 'parent' | 'work';
@@ -52,7 +53,8 @@ interface Candidate {
   org_unit_id: number;
   bot_account_id: number;
   login_name: string | null;
-  members: number;
+  /** Families at delivery; null when unknown (the live list decides then). */
+  members: number | null;
   confirmed: number;
   rounds: number;
 }
@@ -74,7 +76,7 @@ export async function runReminders(ctx: AppContext, accounts: Account[], opts: R
 
   const { rows } = await pool.query<Candidate>(
     `SELECT d.post_id, d.group_id, p.code, p.title, g.room_id, g.topic, g.owner_key, g.org_unit_id, g.bot_account_id,
-            a.login_name, coalesce(d.members_at_send, g.member_count) AS members, d.confirmed,
+            a.login_name, d.members_at_send AS members, d.confirmed,
             (SELECT count(*)::int FROM reminder r WHERE r.post_id = d.post_id AND r.group_id = d.group_id) AS rounds
        FROM delivery d
        JOIN chat_group g ON g.id = d.group_id
@@ -83,7 +85,7 @@ export async function runReminders(ctx: AppContext, accounts: Account[], opts: R
       WHERE d.status = 'sent' AND g.kind = $1::"GroupKind" AND g.status = 'active' AND g.reminders_on
         AND g.bot_account_id = ANY($2::int[]) AND g.room_id IS NOT NULL
         AND d.sent_at < $3 AND d.sent_at > $4::timestamptz - $5::bigint * interval '1 millisecond'
-        AND d.confirmed * 100 < $6::float8 * coalesce(d.members_at_send, g.member_count)
+        AND (d.members_at_send IS NULL OR d.confirmed * 100 < $6::float8 * d.members_at_send)
         AND NOT EXISTS (SELECT 1 FROM reminder r WHERE r.post_id = d.post_id AND r.group_id = d.group_id AND r.day = $7)
       ORDER BY g.id, d.sent_at, p.id`,
     [opts.kind, accounts.map((a) => a.id), start, now, settings.windowMs, settings.targetPct, day],
@@ -101,8 +103,11 @@ export async function runReminders(ctx: AppContext, accounts: Account[], opts: R
     const first = cands[0];
     const account = byAccount.get(first.bot_account_id)!;
     try {
-      const members = await liveMembers(account.chat, first.room_id!, first.login_name);
-      const missing = await nonConfirmers(pool, ctx.ledgerSecret, groupId, members, cands.map((c) => c.post_id));
+      const audience = await readAudience(
+        { pool, secret: ctx.ledgerSecret, chat: account.chat, log, now },
+        { id: groupId, kind: opts.kind, orgUnitId: first.org_unit_id, ownerKey: first.owner_key, roomId: first.room_id!, botAccountId: first.bot_account_id, botName: first.login_name },
+      );
+      const missing = await nonConfirmers(pool, ctx.ledgerSecret, groupId, audience.families, cands.map((c) => c.post_id));
       let due = cands.filter((c) => missing.get(c.post_id)!.length > 0);
       if (!due.length) continue; // the members who had not confirmed have left the group
       if (!opts.dryRun) {
@@ -125,7 +130,7 @@ export async function runReminders(ctx: AppContext, accounts: Account[], opts: R
         return { prefix: t('ledger.reminder_post', { code: c.code, title: c.title, count: names.length, names: '' }), names };
       });
       const pack = (header: string) => packMessages(header, blocks, { sep: t('ledger.separator'), more: t('ledger.reminder_more') });
-      const owner = findOwner(ctx.ledgerSecret, groupId, first.owner_key, members);
+      const owner = audience.owner;
       const round = Math.max(...due.map((c) => c.rounds + 1));
       result.groups.push({ groupId, topic: first.topic, posts: due.map((c) => c.code), names: blocks.reduce((n, b) => n + b.names.length, 0), round, owner: Boolean(owner) });
       if (round >= 2) for (const c of due) escalate.set(c.org_unit_id, [...(escalate.get(c.org_unit_id) ?? []), { topic: first.topic, c }]);
@@ -173,7 +178,9 @@ async function schoolSummaries(
     if (!dryRun) {
       for (const w of here) {
         const lines = items.map(({ topic, c }) =>
-          t('ledger.school_summary_line', { topic, code: c.code, title: c.title, confirmed: Math.min(c.confirmed, c.members), members: c.members, pct: formatPct(c.members ? Math.round((1000 * Math.min(c.confirmed, c.members)) / c.members) / 10 : null) }),
+          c.members === null
+            ? t('ledger.school_summary_line_unknown', { topic, code: c.code, title: c.title, confirmed: c.confirmed })
+            : t('ledger.school_summary_line', { topic, code: c.code, title: c.title, confirmed: Math.min(c.confirmed, c.members), members: c.members, pct: formatPct(pct(Math.min(c.confirmed, c.members), c.members)) }),
         );
         const msgs = packMessages(t('ledger.school_summary_header', { school: w.unit, target: settings.targetPct }), lines.map((l) => ({ prefix: l, names: [] })));
         try {

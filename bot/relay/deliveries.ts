@@ -36,6 +36,8 @@ export interface ClaimedDelivery {
     topic: string;
     settings: unknown;
     memberCount: number;
+    orgUnitId: number;
+    ownerKey: string;
   };
 }
 
@@ -56,7 +58,7 @@ export async function claimDue(pool: Queryable, accountId: number, by: string, n
        RETURNING d.id, d.post_id, d.group_id, d.attempts, d.due_at, d.catch_up)
      SELECT c.*, p.code, p.kind AS post_kind, p.title, p.summary, p.url, p.urgent, p.media, p.confirm_words,
             s.name AS source_name, g.kind AS group_kind, g.status AS group_status, g.status_reason,
-            g.auto_forward, g.room_id, g.topic, g.settings, g.member_count
+            g.auto_forward, g.room_id, g.topic, g.settings, g.member_count, g.org_unit_id, g.owner_key
        FROM claimed c JOIN post p ON p.id = c.post_id JOIN source s ON s.id = p.source_id
        JOIN chat_group g ON g.id = c.group_id
       ORDER BY c.catch_up, c.due_at, c.id`,
@@ -89,6 +91,8 @@ export async function claimDue(pool: Queryable, accountId: number, by: string, n
       topic: r.topic,
       settings: r.settings,
       memberCount: r.member_count,
+      orgUnitId: r.org_unit_id,
+      ownerKey: r.owner_key,
     },
   }));
 }
@@ -99,18 +103,18 @@ export async function claimDue(pool: Queryable, accountId: number, by: string, n
  */
 export async function beginSend(
   pool: pg.Pool,
-  d: { id: number; accountId: number; by: string; day: string; cap: number; rendering: string; members: number | null; now: Date },
+  d: { id: number; accountId: number; by: string; day: string; cap: number; rendering: string; members: number | null; staff?: number | null; now: Date },
 ): Promise<boolean> {
   const { rowCount } = await pool.query(
     `WITH d AS (
-       UPDATE delivery SET rendering = $5, members_at_send = $6, updated_at = $7
+       UPDATE delivery SET rendering = $5, members_at_send = $6, staff_at_send = $9, updated_at = $7
         WHERE id = $4 AND status = 'sending' AND claimed_by = $8
           AND EXISTS (SELECT 1 FROM bot_account WHERE id = $1 AND (sent_day IS DISTINCT FROM $2 OR sent_today < $3))
        RETURNING id)
      UPDATE bot_account
         SET sent_day = $2, sent_today = CASE WHEN sent_day = $2 THEN sent_today + 1 ELSE 1 END
       WHERE id = $1 AND EXISTS (SELECT 1 FROM d)`,
-    [d.accountId, d.day, d.cap, d.id, d.rendering, d.members, d.now, d.by],
+    [d.accountId, d.day, d.cap, d.id, d.rendering, d.members, d.now, d.by, d.staff ?? null],
   );
   return rowCount === 1;
 }

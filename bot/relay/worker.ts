@@ -10,6 +10,7 @@ import crypto from 'node:crypto';
 import os from 'node:os';
 import type { Account, AppContext } from '../app.ts';
 import type { Logger } from '../log.ts';
+import { readAudience } from '../ledger/audience.ts';
 import { AccountLock } from './account-lock.ts';
 import { decide } from './decide.ts';
 import { beginSend, claimDue, currentRoom, freshDue, recoverSending, type ClaimedDelivery } from './deliveries.ts';
@@ -120,14 +121,17 @@ export function startWorker(ctx: AppContext, account: Account, opts: WorkerOptio
     if (ms > 0) await ctx.clock.sleep(ms);
   }
 
-  async function membersAtSend(d: ClaimedDelivery, roomId: string, loginName: string | null): Promise<number | null> {
+  /** Families at send (bot/ledger/audience.ts decides who counts); null when the room cannot be read. */
+  async function membersAtSend(d: ClaimedDelivery, roomId: string, loginName: string | null): Promise<{ members: number | null; staff: number | null }> {
     try {
-      const members = await account.chat.roomMembers(roomId);
-      const others = loginName ? members.filter((m) => m.name !== loginName) : members;
-      return others.length === members.length ? Math.max(0, members.length - 1) : others.length;
+      const a = await readAudience(
+        { pool, secret: ctx.ledgerSecret, chat: account.chat, log, now: now() },
+        { id: d.groupId, kind: d.group.kind, orgUnitId: d.group.orgUnitId, ownerKey: d.group.ownerKey, roomId, botAccountId: account.id, botName: loginName },
+      );
+      return { members: a.count, staff: d.group.kind === 'parent' ? a.staffCount : null };
     } catch (err) {
-      log.warn({ group: d.groupId, err: errorText(err) }, 'cannot read the member list; members_at_send stays empty');
-      return null;
+      log.warn({ group: d.groupId, err: errorText(err) }, 'cannot read the member list; members_at_send stays unknown');
+      return { members: null, staff: null };
     }
   }
 
@@ -150,7 +154,7 @@ export function startWorker(ctx: AppContext, account: Account, opts: WorkerOptio
     const day = localDay(now(), tz);
     const b0 = performance.now();
     const begun = await book(() =>
-      beginSend(pool, { id: d.id, accountId: account.id, by, day, cap: s.dailyCap, rendering: rendered.rendering, members, now: now() }),
+      beginSend(pool, { id: d.id, accountId: account.id, by, day, cap: s.dailyCap, rendering: rendered.rendering, members: members.members, staff: members.staff, now: now() }),
     );
     pacer.measuredBegin(performance.now() - b0);
     if (!begun) {

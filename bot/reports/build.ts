@@ -4,7 +4,8 @@
 // topics and unit names only.
 import type pg from 'pg';
 import type { PrismaClient } from '../db/client.ts';
-import { coverageInWindow, postsBySource, type CoverageBy, type CoverageRow, type CoverageTotals, type UnitScope } from './queries.ts';
+import { coverageInWindow, type CoverageBy, type CoverageRow, type CoverageTotals } from '../ledger/coverage.ts';
+import { postsBySource, type UnitScope } from './queries.ts';
 import type { Period } from './periods.ts';
 
 export const DEFAULT_TARGET = 100;
@@ -51,10 +52,10 @@ export async function buildReport(
   const by: CoverageBy = unit.kind === 'city' ? 'county' : unit.kind === 'county' ? 'school' : 'group';
   const [bySource, perUnit, perGroup, letter, attestation, figures] = await Promise.all([
     postsBySource(db.pool, window, scope),
-    coverageInWindow(db.pool, { window, by, scope, belowPct: target }),
-    coverageInWindow(db.pool, { window, by: 'group', scope, belowPct: target }),
-    coverageInWindow(db.pool, { window, by: 'county', scope, belowPct: target, kinds: ['letter'] }),
-    coverageInWindow(db.pool, { window, by: 'county', scope, belowPct: target, kinds: ['attestation'] }),
+    coverageInWindow(db.pool, { window, by, scope, target }),
+    coverageInWindow(db.pool, { window, by: 'group', scope, target }),
+    coverageInWindow(db.pool, { window, by: 'county', scope, target, kinds: ['letter'] }),
+    coverageInWindow(db.pool, { window, by: 'county', scope, target, kinds: ['attestation'] }),
     figuresOf(db.pool, period.period, scope),
   ]);
   const belowGroups = perGroup.rows.filter((r) => r.below).sort((a, b) => (a.pct ?? 0) - (b.pct ?? 0)).slice(0, BELOW_GROUPS_LIMIT);

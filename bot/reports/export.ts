@@ -2,7 +2,7 @@
 // a totals row, and no names of people (unit names and group topics only).
 import type ExcelJS from 'exceljs';
 import type { ReportData } from './build.ts';
-import type { CoverageBy, CoverageRow, CoverageTotals } from './queries.ts';
+import { sumTotals, type CoverageBy, type CoverageRow, type CoverageTotals } from '../ledger/coverage.ts';
 
 const BY_ZH: Record<CoverageBy, string> = { county: '县区', school: '单位', group: '群' };
 const KIND_ZH: Record<string, string> = { monthly: '月报', half_year: '半年报', annual: '年报' };
@@ -71,6 +71,9 @@ export function reportSummary(r: ReportData): (string | number)[][] {
     ['送达人数', r.coverage.members],
     ['已确认人数', r.coverage.confirmed],
     ['覆盖率(%)', r.coverage.pct ?? ''],
+    ['人数未知的送达(不计入覆盖率)', r.coverage.groupsUnknownSize ?? 0],
+    ['其中已确认人数', r.coverage.confirmedUnknownSize ?? 0],
+    ['家长群中不计的班主任和教职工(人次)', r.coverage.staff ?? 0],
     ['目标(%)', r.target],
     ['未达标单位数', r.belowTarget.units.length],
     ['未达标群数', r.belowTarget.groups.length],
@@ -94,7 +97,7 @@ export async function reportXlsx(r: ReportData): Promise<Buffer> {
   addSheet(wb, '汇总', ['项目', '数值'], reportSummary(r));
   const { header, body } = coverageTable(r.by, r.units, r.coverage);
   addSheet(wb, '分单位', header, body);
-  const g = coverageTable('group', r.belowTarget.groups, { groups: 0, members: 0, confirmed: 0, pct: null });
+  const g = coverageTable('group', r.belowTarget.groups, sumTotals([]));
   addSheet(wb, '未达标群', g.header, g.body.slice(0, -1));
   addSheet(wb, '来源', ['来源', '级别', '文章数'], r.posts.bySource.map((s) => [s.source, s.scope, s.posts]));
   addSheet(wb, '案件损失', ['单位', '案件数', '损失金额(元)'], [...r.figures.units.map((u) => [u.name, u.cases, u.lossesYuan]), ['合计', r.figures.cases, r.figures.lossesYuan]]);

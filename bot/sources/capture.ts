@@ -43,6 +43,8 @@ export interface CapturedItem {
   createdBy?: string;
   /** Overrides the computed key (content/ items use "content:<id>"). */
   canonicalKey?: string;
+  /** Keys under which the same content may already be a post (media: the previous window). */
+  sameAs?: string[];
 }
 
 export interface CaptureResult {
@@ -73,7 +75,11 @@ const clip = (s: string, n: number) => (s.length > n ? s.slice(0, n - 1) + '…'
  * Safe under concurrency (the unique key decides; the loser reads the winner's row).
  */
 export async function capturePost(prisma: PrismaClient, source: Source, item: CapturedItem, at: Date): Promise<CaptureResult> {
-  const key = item.canonicalKey ?? canonicalKey(item);
+  let key = item.canonicalKey ?? canonicalKey(item);
+  if (item.sameAs?.length) {
+    const earlier = await prisma.post.findFirst({ where: { canonicalKey: { in: item.sameAs } }, select: { canonicalKey: true } });
+    if (earlier) key = earlier.canonicalKey;
+  }
   // One statement (one commit): insert the post unless its key exists, then its origin.
   const rows = await prisma.$queryRawUnsafe<{ id: number; created: boolean }[]>(
     `WITH ins AS (

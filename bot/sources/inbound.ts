@@ -9,6 +9,7 @@ import { groupForRoom } from '../registry/groups.ts';
 import { adminKey, isAdmin } from './admins.ts';
 import { capturePost, ensureSource, type CapturedItem, type SourceScope } from './capture.ts';
 import type { SourcesConfig } from './config.ts';
+import { digestFile } from './media-key.ts';
 import { itemsOfMessage, previewItem } from './messages.ts';
 
 export const DRAFT_MINUTES = 30;
@@ -59,7 +60,7 @@ export function createSourceCapture(ctx: AppContext, opts: SourceCaptureOptions)
       log.debug({ from: msg.senderName }, 'official-account message from an account that is not a configured channel; ignored');
       return true;
     }
-    const items = itemsOfMessage(msg, channel.name);
+    const items = itemsOfMessage(msg, channel.name, await digestFile(msg.file, log));
     const r = await captureItems(ctx, { kind: 'official', scope: channel.scope, name: channel.name, key: `official:${channel.name}` }, items, opts.onPostCaptured);
     log.info({ channel: channel.name, kind: msg.kind, items: items.length, created: r.filter((x) => x.created).length }, 'official-account push captured');
     return true;
@@ -68,7 +69,7 @@ export function createSourceCapture(ctx: AppContext, opts: SourceCaptureOptions)
   async function adminForward(msg: PrivateMessage, account: Account): Promise<boolean> {
     const sender = { id: msg.senderId, name: msg.senderName };
     if (!(await isAdmin(ctx, account, opts.config, sender))) return false;
-    const items = itemsOfMessage(msg, msg.senderName);
+    const items = itemsOfMessage(msg, msg.senderName, await digestFile(msg.file, log));
     if (items.length === 0) return false;
     const now = ctx.clock.now();
     const key = adminKey(ctx, account, msg.senderName);
@@ -105,7 +106,7 @@ export function createSourceCapture(ctx: AppContext, opts: SourceCaptureOptions)
         log.debug({ group: reg.group.id }, 'source-group message from a member who is not a bureau admin; not captured');
         return false;
       }
-      const items = itemsOfMessage(msg, reg.group.orgUnit.name);
+      const items = itemsOfMessage(msg, reg.group.orgUnit.name, await digestFile(msg.file, log));
       const r = await captureItems(
         ctx,
         { kind: 'source_group', scope: reg.group.orgUnit.kind === 'city' ? 'city' : 'local', name: reg.group.orgUnit.name, key: `source_group:${reg.group.id}` },

@@ -2,7 +2,7 @@
 // content items. Every item has a title and summary, so a text rendering is always possible.
 import type { ArticleCard, MessageKind } from '../chat-types.ts';
 import type { CapturedItem, MediaRef } from './capture.ts';
-import { contentHash } from './canonical.ts';
+import { mediaKeys, type MediaDigest } from './media-key.ts';
 
 /** What a 视频号 share carries (read from the raw payload: Wechaty's toPost() throws on it). */
 export interface ChannelVideo {
@@ -36,6 +36,7 @@ export interface MessageLike {
   text: string;
   article?: ArticleCard[];
   raw?: string;
+  at?: Date;
 }
 
 const firstLine = (s: string, n = 60) => s.trim().split('\n')[0].slice(0, n);
@@ -43,9 +44,10 @@ const URL_RE = /https?:\/\/[^\s<>"'，。]+/;
 
 /**
  * The content items of a message (an official-account push may carry several articles).
- * Returns [] for messages that carry nothing to relay (voice, system, empty text).
+ * Returns [] for messages that carry nothing to relay (voice, system, empty text). Media are keyed
+ * by `digest` (the file's hash, bot/sources/media-key.ts) when it is given.
  */
-export function itemsOfMessage(msg: MessageLike, from: string): CapturedItem[] {
+export function itemsOfMessage(msg: MessageLike, from: string, digest?: MediaDigest): CapturedItem[] {
   switch (msg.kind) {
     case 'article':
       return (msg.article ?? []).filter((a) => a.title || a.url).map((a, i) => ({
@@ -85,16 +87,20 @@ export function itemsOfMessage(msg: MessageLike, from: string): CapturedItem[] {
     }
     case 'image':
     case 'video':
-    case 'file':
-      // Media cannot be hashed by content here; the message id keeps one post per message.
+    case 'file': {
+      // The same file received by two accounts (two message ids) is one post: keyed by content.
+      const name = digest?.name || (msg.text && !msg.text.startsWith('<') ? msg.text : undefined);
+      const keys = mediaKeys(msg.kind, msg.at ?? new Date(), { digest, name, messageId: msg.messageId, from });
       return [{
         kind: msg.kind,
         title: `${from} 发布的${msg.kind === 'image' ? '图片' : msg.kind === 'video' ? '视频' : '文件'}`,
-        summary: msg.text.slice(0, 200),
-        media: [{ type: msg.kind, name: msg.text || msg.messageId, raw: { messageId: msg.messageId } }],
+        summary: msg.text.startsWith('<') ? '' : msg.text.slice(0, 200),
+        media: [{ type: msg.kind, name: name ?? msg.messageId, raw: { messageId: msg.messageId, ...(digest ? { sha256: digest.sha256, size: digest.size } : {}) } }],
         externalId: msg.messageId,
-        canonicalKey: `msg:${contentHash(`${from}\n${msg.kind}\n${msg.messageId}`)}`,
+        canonicalKey: keys.key,
+        sameAs: [keys.earlier],
       }];
+    }
     case 'text': {
       const text = msg.text.trim();
       if (!text) return [];

@@ -75,6 +75,13 @@ export function createChatPort(wechaty: Wechaty, accountName: string, puppet: st
   return {
     accountName,
     capabilities: () => caps,
+    selfId: () => {
+      try {
+        return wechaty.currentUser?.id;
+      } catch {
+        return undefined; // not logged in
+      }
+    },
     sayToRoom: (roomId, out) => send(() => roomOf(roomId), out),
     sayToContact: (contactId, out) => send(() => contactOf(contactId), out),
     roomMembers: async (roomId) => {
@@ -199,6 +206,10 @@ export function attachAdapter(opts: AdapterOptions): WechatAdapter {
     // Article messages carry XML as text on wechat4u: give the domain the title instead.
     const text = cleanText(kind === 'article' ? (article?.[0]?.title ?? '') : kind === 'channel_video' ? '' : msg.text());
     const senderIsBot = talker.type() === types.Contact.Official;
+    // Downloaded only if a source step captures the message (never for ordinary group chatter).
+    const file = kind === 'image' || kind === 'video' || kind === 'file'
+      ? { load: async () => { const box = await msg.toFileBox(); return { name: box.name, bytes: await box.toBuffer() }; } }
+      : undefined;
     if (room) {
       const topic = cleanText(await room.topic());
       const senderName = cleanText((await room.alias(talker).catch(() => undefined)) || talker.name());
@@ -212,13 +223,13 @@ export function attachAdapter(opts: AdapterOptions): WechatAdapter {
       }
       const g: GroupMessage = {
         messageId: msg.id, roomId: room.id, topic, senderId: talker.id, senderName, senderIsBot, self: msg.self(),
-        kind, text: quote ? quote.text : text, quotedText: quote?.quotedText, quotedSelf, article, raw, at,
+        kind, text: quote ? quote.text : text, quotedText: quote?.quotedText, quotedSelf, article, raw, file, at,
       };
       await pipeline.group(g, account);
     } else {
       const p: PrivateMessage = {
         messageId: msg.id, senderId: talker.id, senderName: cleanText(talker.name()), senderIsOfficial: senderIsBot, self: false,
-        kind, text, article, raw, at,
+        kind, text, article, raw, file, at,
       };
       await pipeline.private(p, account);
     }

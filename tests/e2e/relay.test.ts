@@ -57,7 +57,7 @@ describe('relay on the mock puppet', () => {
     );
     expect(rows.rows.map((r) => [r.kind, r.status, localMinute(r.sent_at, 'Asia/Shanghai').slice(11), r.members_at_send, r.rendering])).toEqual([
       ['work', 'sent', '09:00', 2, 'text'],
-      ['parent', 'sent', '12:00', 3, 'text'],
+      ['parent', 'sent', '12:00', 2, 'text'], // families only: 李老师 (the class teacher, staff) is not counted
     ]);
 
     // Pretend the parent-group send had timed out (unknown); its echo in the room reconciles it.

@@ -2,6 +2,7 @@
 //   const w = await chatWorld({ db });
 //   const work = w.group('城东小学工作群', ['张老师', '李老师']);
 //   expect(await w.person('张老师').in(work).says('#登记 K7QX-M4PA')).toMatch(/登记成功/);
+import type { FileBox } from 'file-box';
 import crypto from 'node:crypto';
 import { WechatyBuilder, types, type Wechaty } from 'wechaty';
 import { PuppetMock, mock } from 'wechaty-puppet-mock';
@@ -139,6 +140,8 @@ export async function chatWorld(opts: WorldOptions) {
         pushes: (articles: ArticleSpec[]) => world.raw(c.id, { talkerId: c.id, listenerId: botContact.id, type: types.Message.Url, text: articlePushXml(oname, articles) }),
         sharesChannel: (objectId: string, desc: string) => world.raw(c.id, { talkerId: c.id, listenerId: botContact.id, type: types.Message.Post, text: channelShareXml(oname, objectId, desc) }),
         says: (text: string) => world.raw(c.id, { talkerId: c.id, listenerId: botContact.id, type: types.Message.Text, text }),
+        /** Pushes a picture, video or file (a FileBox) to the bot. */
+        sendsFile: (box: FileBox) => deliver(c.id, () => c.say(box as never).to(botContact)),
       };
     },
     /** Emits any raw message payload. */

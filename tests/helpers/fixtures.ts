@@ -55,8 +55,8 @@ export function fixtures(prisma: PrismaClient) {
         },
       });
     },
-    /** A delivery; for status 'sent', members and confirmed fill the coverage counters. */
-    async delivery(post: { id: number }, group: { id: number; botAccountId: number }, opts: Partial<{ status: DeliveryStatus; members: number; confirmed: number; sentAt: Date; error: string }> = {}) {
+    /** A delivery; for status 'sent', members (null: unknown), staff and confirmed fill the coverage counters. */
+    async delivery(post: { id: number }, group: { id: number; botAccountId: number }, opts: Partial<{ status: DeliveryStatus; members: number | null; staff: number; confirmed: number; sentAt: Date; error: string }> = {}) {
       const status = opts.status ?? 'sent';
       const sentAt = opts.sentAt ?? new Date();
       return prisma.delivery.create({
@@ -67,7 +67,8 @@ export function fixtures(prisma: PrismaClient) {
           status,
           dueAt: sentAt,
           sentAt: status === 'sent' ? sentAt : null,
-          membersAtSend: status === 'sent' ? (opts.members ?? 0) : null,
+          membersAtSend: status === 'sent' ? (opts.members === undefined ? 0 : opts.members) : null,
+          staffAtSend: status === 'sent' ? (opts.staff ?? null) : null,
           confirmed: opts.confirmed ?? 0,
           firstConfirmAt: opts.confirmed ? sentAt : null,
           lastConfirmAt: opts.confirmed ? sentAt : null,

@@ -140,7 +140,7 @@ describe('coverage by post', () => {
 
   it('lists posts with their overall coverage', async () => {
     const rows = await postsOverview(db.pool);
-    expect(rows.map((r) => [r.code, r.groups, r.pendingGroups, r.members, r.confirmed, r.pct])).toEqual([
+    expect(rows.map((r) => [r.code, r.groups, r.pending, r.members, r.confirmed, r.pct])).toEqual([
       [p.code, 10, 0, 350, 258, 73.7],
       [other.code, 0, 1, 0, 0, null],
     ]);

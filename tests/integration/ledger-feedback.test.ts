@@ -67,7 +67,7 @@ async function says(name: string, text: string, roomId = 'room-41'): Promise<str
 
 describe('#统计', () => {
   it("answers the owner with this group's coverage", async () => {
-    expect(await says('刘老师', '#统计')).toBe(`本群近7天推送的阅读确认情况(共5人):\n${p1.code}《警惕刷单返利诈骗》 已确认 2/5 (40%)`);
+    expect(await says('刘老师', '#统计')).toBe(`本群近7天推送的阅读确认情况(应确认5人):\n${p1.code}《警惕刷单返利诈骗》 已确认 2/5 (40%)`);
   });
   it('refuses anyone else, and unregistered groups, politely', async () => {
     expect(await says('李华爸爸', '#统计')).toBe('只有本群的登记人(刘老师)或本单位联系人可以这样做。');

@@ -56,14 +56,14 @@ describe('monthly reports', () => {
     const d = city.data;
     const all = await ledgerTotals('2026-11');
     expect([d.coverage.members, d.coverage.confirmed]).toEqual([all.members, all.confirmed]);
-    expect(d.coverage).toEqual({ groups: 3, members: 240, confirmed: 210, pct: 87.5 });
+    expect(d.coverage).toMatchObject({ groups: 3, deliveries: 6, members: 240, confirmed: 210, pct: 87.5, groupsUnknownSize: 0 });
     expect(d.posts).toEqual({ total: 3, bySource: [{ source: '钦州反诈中心', scope: 'city', posts: 2 }, { source: '国家反诈中心', scope: 'national', posts: 1 }] });
     expect(d.units.map((u) => [u.name, u.members, u.confirmed, u.pct, u.below])).toEqual([
       ['灵山县教育局', 60, 45, 75, true],
       ['钦南区教育局', 180, 165, 91.7, true],
     ]);
-    expect(d.campaigns.letter).toEqual({ posts: 1, groups: 2, members: 70, confirmed: 55, pct: 78.6 });
-    expect(d.campaigns.attestation).toEqual({ posts: 1, groups: 1, members: 50, confirmed: 45, pct: 90 });
+    expect(d.campaigns.letter).toMatchObject({ posts: 1, groups: 2, members: 70, confirmed: 55, pct: 78.6 });
+    expect(d.campaigns.attestation).toMatchObject({ posts: 1, groups: 1, members: 50, confirmed: 45, pct: 90 });
     expect(d.belowTarget.groups.map((g) => g.name)).toEqual(['城东三年级家长群', '一年级1班家长群', '钦南一小工作群']);
     expect(d.figures).toEqual({ cases: 3, lossesYuan: 16000, units: [{ name: '钦南区第一小学', cases: 3, lossesYuan: 16000 }] });
 

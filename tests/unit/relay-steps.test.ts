@@ -15,7 +15,7 @@ function claimed(group: Partial<ClaimedDelivery['group']> = {}, urgent = false):
   return {
     id: 1, postId: 1, groupId: 1, attempts: 1, dueAt: bj('2026-11-27T09:00'), catchUp: false,
     post: { code: 'F1', kind: 'article', title: 't', summary: '', url: null, urgent, media: [], confirmWords: [], sourceName: 's' },
-    group: { kind: 'work', status: 'active', statusReason: null, autoForward: true, roomId: 'r1', topic: 'g', settings: {}, memberCount: 3, ...group },
+    group: { kind: 'work', status: 'active', statusReason: null, autoForward: true, roomId: 'r1', topic: 'g', settings: {}, memberCount: 3, orgUnitId: 1, ownerKey: 'k', ...group },
   };
 }
 

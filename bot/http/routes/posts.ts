@@ -3,7 +3,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { coverageTable, coverageXlsx, toCsv } from '../../reports/export.ts';
-import { coverageOfPost, coverageOfPosts, scopeSql, type CoverageBy } from '../../reports/queries.ts';
+import { coverageByPost, postsCoverage, type CoverageBy } from '../../ledger/coverage.ts';
+import { scopeSql } from '../../reports/queries.ts';
 import { notFound, parseInput } from '../errors.ts';
 import { dateParam, id, page, postCode, target, wordList } from '../inputs.ts';
 import { narrowScope, principalOf } from '../scope.ts';
@@ -90,14 +91,14 @@ export function registerPostRoutes(app: FastifyInstance, deps: ApiDeps): void {
          ${from} ORDER BY p.captured_at DESC, p.id DESC LIMIT ${q.pageSize} OFFSET ${(q.page - 1) * q.pageSize}`,
       params,
     );
-    const cov = await coverageOfPosts(deps.db.pool, rows.map((r) => r.id), p.scope);
+    const cov = await postsCoverage(deps.db.pool, rows.map((r) => r.id), p.scope);
     return {
       page: q.page,
       pageSize: q.pageSize,
       total,
       items: rows.map((r) => ({
         ...postJson({ code: r.code, title: r.title, kind: r.kind, url: r.url, urgent: r.urgent, capturedAt: r.captured_at, publishedAt: r.published_at, source: { name: r.source_name, scope: r.source_scope, kind: r.source_kind } }),
-        coverage: cov.get(r.id) ?? { groups: 0, members: 0, confirmed: 0, pct: null, failed: 0, unknown: 0, pending: 0 },
+        coverage: cov.get(r.id)!,
       })),
     };
   });
@@ -105,8 +106,8 @@ export function registerPostRoutes(app: FastifyInstance, deps: ApiDeps): void {
   app.get<{ Params: { code: string } }>('/api/posts/:code', async (req) => {
     const p = principalOf(req);
     const post = await findPost(deps, req.params.code, p);
-    const cov = await coverageOfPosts(deps.db.pool, [post.id], p.scope);
-    return { ...postJson(post), summary: post.summary, coverage: cov.get(post.id) ?? { groups: 0, members: 0, confirmed: 0, pct: null, failed: 0, unknown: 0, pending: 0 } };
+    const cov = await postsCoverage(deps.db.pool, [post.id], p.scope);
+    return { ...postJson(post), summary: post.summary, coverage: cov.get(post.id)! };
   });
 
   const coverageQuery = z.object({
@@ -121,8 +122,8 @@ export function registerPostRoutes(app: FastifyInstance, deps: ApiDeps): void {
     const post = await findPost(deps, req.params.code, p);
     const q = parseInput(coverageQuery, req.query);
     const scope = await narrowScope(deps.db.prisma, p, q);
-    const { rows, totals } = await coverageOfPost(deps.db.pool, { postCode: post.code, by: q.by as CoverageBy, scope, belowPct: q.target });
-    return { post, q, scope, rows, totals };
+    const c = await coverageByPost(deps.db.pool, { postCode: post.code, by: q.by as CoverageBy, scope, target: q.target });
+    return { post, q, scope, rows: c.rows, totals: c.total };
   }
 
   app.get<{ Params: { code: string } }>('/api/posts/:code/coverage', async (req) => {
