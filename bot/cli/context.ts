@@ -1,9 +1,11 @@
 // What every CLI command gets: the parsed configuration, a quiet logger, an open database, and one
 // place that turns expected failures into a sentence and an exit code.
-import { ConfigError, loadConfig, readEnvFile, type Config } from '../config.ts';
-import { openDatabase, type OpenDb } from '../db/open.ts';
-import { SetupError, UserError } from '../errors.ts';
-import { createLogger, type Logger } from '../log.ts';
+//
+// Operators run this CLI many times a day, so a command loads only what it uses: nothing here is
+// imported until a command runs (`antifraud --help` loads commander and the command list only).
+import type { Config } from '../config.ts';
+import type { OpenDb } from '../db/open.ts';
+import type { Logger } from '../log.ts';
 
 export interface CliContext {
   config: Config;
@@ -12,8 +14,14 @@ export interface CliContext {
   out: (line?: string) => void;
 }
 
+export interface WithDbOptions {
+  /** The command uses `db.prisma` (default true); pool-only commands skip loading the Prisma client. */
+  prisma?: boolean;
+}
+
 /** Prints an expected failure as one line on stderr and sets a non-zero exit code. */
-export function reportFailure(err: unknown): void {
+export async function reportFailure(err: unknown): Promise<void> {
+  const [{ ConfigError }, { SetupError, UserError }] = await Promise.all([import('../config.ts'), import('../errors.ts')]);
   if (err instanceof ConfigError) {
     process.stderr.write(`antifraud: ${err.problems.join('\nantifraud: ')}\n`);
     process.exitCode = 78; // EX_CONFIG
@@ -27,16 +35,21 @@ export function reportFailure(err: unknown): void {
 }
 
 /** Runs `fn` with the database open, closing it (and the embedded server) afterwards. */
-export async function withDb(fn: (ctx: CliContext) => Promise<void>): Promise<void> {
+export async function withDb(fn: (ctx: CliContext) => Promise<void>, opts: WithDbOptions = {}): Promise<void> {
   let db: OpenDb | undefined;
   try {
+    const [{ loadConfig, readEnvFile }, { openDatabase }, { createLogger }] = await Promise.all([
+      import('../config.ts'),
+      import('../db/open.ts'),
+      import('../log.ts'),
+    ]);
     const config = loadConfig(process.env, readEnvFile());
     // CLI output is the command's own; logs only say what went wrong.
     const log = createLogger({ level: process.env.LOG_LEVEL ?? 'warn', pretty: false, destination: process.stderr as never });
-    db = await openDatabase(config, log);
+    db = await openDatabase(config, log, { prisma: opts.prisma });
     await fn({ config, db, log, out: (line = '') => process.stdout.write(line + '\n') });
   } catch (err) {
-    reportFailure(err);
+    await reportFailure(err);
   } finally {
     await db?.shutdown().catch(() => undefined);
   }

@@ -18,7 +18,7 @@ export function registerDemo(program: Command): void {
         const r = await runDemo(opts);
         if (r.kept && !opts.json) process.stdout.write(`data: ${r.dataDir}\n`);
       } catch (err) {
-        reportFailure(err);
+        await reportFailure(err);
       }
     });
 }

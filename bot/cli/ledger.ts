@@ -1,10 +1,9 @@
 // antifraud coverage <post-code> [--by county|school|group] [--below 100] [--json]
 // antifraud posts [--since DATE] [--json]
 import type { Command } from 'commander';
-import { z } from 'zod';
 import { UserError } from '../errors.ts';
 import { MAX_ID } from '../db/ids.ts';
-import { coverageByPost, formatPct, postsOverview, type CoverageTotals, type PostCoverage, type PostOverview } from '../ledger/coverage.ts';
+import { formatPct, type CoverageTotals, type PostCoverage, type PostOverview } from '../ledger/coverage.ts';
 import { withDb } from './context.ts';
 import { formatTable } from './table.ts';
 
@@ -58,7 +57,8 @@ export function formatPosts(rows: PostOverview[], timeZone = 'Asia/Shanghai'): s
   );
 }
 
-const coverageOpts = z.object({
+// Built on first use: zod takes a noticeable time to load, and `--help` should not wait for it.
+const coverageOpts = (z: typeof import('zod').z) => z.object({
   by: z.enum(['county', 'school', 'group'], { message: '--by must be county, school or group' }).default('county'),
   below: z.coerce.number({ message: '--below must be a percentage such as 100' }).min(0, { message: '--below must be between 0 and 100' }).max(100, { message: '--below must be between 0 and 100' }).optional(),
   county: z.coerce.number({ message: '--county must be a unit id (see `antifraud org list`)' }).int({ message: '--county must be a unit id (see `antifraud org list`)' }).positive({ message: '--county must be a unit id (see `antifraud org list`)' }).max(MAX_ID, { message: '--county is not a unit id (see `antifraud org list`)' }).optional(),
@@ -95,12 +95,13 @@ export function registerLedger(program: Command): void {
     .description('read confirmations of one post: members at delivery, confirmed, coverage, by county, unit or group')
     .action(async (code: string, raw: Record<string, unknown>) => {
       await withDb(async ({ db, out, config }) => {
-        const parsed = coverageOpts.safeParse(raw);
+        const [{ z }, { coverageByPost }] = await Promise.all([import('zod'), import('../ledger/coverage.ts')]);
+        const parsed = coverageOpts(z).safeParse(raw);
         if (!parsed.success) throw new UserError('ledger.bad_option', {}, parsed.error.issues.map((i) => i.message).join('; '));
         const o = parsed.data;
         const c = await coverageByPost(db.pool, { postCode: code, by: o.by, scope: { countyId: o.county, schoolId: o.school }, belowPct: o.below, limit: o.limit });
         out(o.json ? JSON.stringify(c, null, 2) : formatCoverage(c, config.timeZone));
-      });
+      }, { prisma: false });
     });
 
   program
@@ -111,8 +112,9 @@ export function registerLedger(program: Command): void {
     .action(async (raw: { since?: string; json?: boolean }) => {
       await withDb(async ({ db, out, config }) => {
         const since = raw.since ? parseSince(raw.since, config.timeZone) : undefined;
+        const { postsOverview } = await import('../ledger/coverage.ts');
         const rows = await postsOverview(db.pool, { since });
         out(raw.json ? JSON.stringify(rows, null, 2) : formatPosts(rows, config.timeZone));
-      });
+      }, { prisma: false });
     });
 }

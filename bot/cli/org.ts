@@ -3,8 +3,6 @@ import fs from 'node:fs';
 import type { Command } from 'commander';
 import { UserError } from '../errors.ts';
 import { idFrom } from '../db/ids.ts';
-import { decodeTextFile } from '../registry/csv-encoding.ts';
-import { DryRun, importOrg, parseOrgCsv, rotateCode } from '../registry/org-import.ts';
 import { withDb } from './context.ts';
 import { formatTable } from './table.ts';
 
@@ -27,8 +25,10 @@ export function registerOrg(program: Command): void {
         } catch (err) {
           throw new UserError('org.file', {}, `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
         }
+        const { decodeTextFile } = await import('../registry/csv-encoding.ts');
         const { text, encoding } = decodeTextFile(bytes, file);
         if (encoding !== 'UTF-8') out(`read ${file} as ${encoding === 'GB18030' ? 'GBK (GB18030, as Excel saves "CSV" on Chinese Windows)' : encoding}`);
+        const { DryRun, importOrg, parseOrgCsv } = await import('../registry/org-import.ts');
         const rows = parseOrgCsv(text);
         let result;
         try {
@@ -91,6 +91,7 @@ export function registerOrg(program: Command): void {
           if (!u) throw new UserError('org.unknown_unit', {}, `no unit has id ${name} (see \`antifraud org list\`)`);
           name = u.name;
         }
+        const { rotateCode } = await import('../registry/org-import.ts');
         const { unit, code } = await rotateCode(db.prisma, name, 'cli');
         out(`new enrollment code for ${unit}: ${code}`);
         out('It is shown only this once; the previous code no longer works.');

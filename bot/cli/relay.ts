@@ -1,7 +1,7 @@
 // antifraud deliveries <post-code> | --unknown
 import type { Command } from 'commander';
 import { UserError } from '../errors.ts';
-import { deliveriesOf, unknownDeliveries, type DeliveryRow } from '../relay/report.ts';
+import type { DeliveryRow } from '../relay/report.ts';
 import { withDb } from './context.ts';
 import { formatTable } from './table.ts';
 
@@ -28,9 +28,24 @@ export function registerRelay(program: Command): void {
     .argument('[post-code]', 'the post\'s short code, e.g. F12')
     .option('--unknown', 'list every send whose outcome is unknown (never resent automatically)')
     .option('--json', 'machine-readable output')
+    .option('--csv <file>', 'write the delivery list (failed, unknown, skipped, with reasons) of the post as CSV')
+    .option('--xlsx <file>', 'write the same list as an Excel file')
+    .option('--status <list>', 'statuses in the CSV/Excel list (default failed,unknown,skipped)')
     .description('the delivery log of one post (status per group, attempts, times, member counts, errors)')
-    .action(async (code: string | undefined, opts: { unknown?: boolean; json?: boolean }) => {
-      await withDb(async ({ db, out }) => {
+    .addHelpText('after', `
+Examples:
+  antifraud deliveries F12
+  antifraud deliveries F12 --xlsx F12-未送达.xlsx           # failed, unknown and skipped sends with reasons
+  antifraud deliveries F12 --csv all.csv --status failed,unknown,skipped,sent
+  antifraud deliveries --unknown`)
+    .action(async (code: string | undefined, opts: { unknown?: boolean; json?: boolean; csv?: string; xlsx?: string; status?: string }) => {
+      await withDb(async ({ db, out, config }) => {
+        if (opts.csv || opts.xlsx) {
+          if (!code) throw new UserError('relay.cli_code', {}, 'name a post code to export its delivery list (e.g. `antifraud deliveries F12 --xlsx out.xlsx`)');
+          await exportList(db.pool, code, opts, config.timeZone);
+          return;
+        }
+        const { deliveriesOf, unknownDeliveries } = await import('../relay/report.ts');
         if (opts.unknown) {
           const rows = await unknownDeliveries(db.pool);
           if (opts.json) return out(JSON.stringify(rows, null, 2));
@@ -48,6 +63,28 @@ export function registerRelay(program: Command): void {
           out();
           out(table(log.rows));
         }
-      });
+      }, { prisma: false });
     });
+}
+
+const STATUSES = Object.keys(STATUS_ZH);
+
+async function exportList(pool: import('pg').Pool, code: string, opts: { csv?: string; xlsx?: string; status?: string }, tz: string): Promise<void> {
+  const [{ deliveryListFile, deliveryListRows, EXPORT_STATUSES }, fs] = await Promise.all([import('../relay/delivery-export.ts'), import('node:fs')]);
+  const statuses = opts.status ? opts.status.split(',').map((s) => s.trim()).filter(Boolean) : [...EXPORT_STATUSES];
+  const bad = statuses.filter((s) => !STATUSES.includes(s));
+  if (bad.length || !statuses.length) throw new UserError('relay.cli_status', {}, `--status is a list of ${STATUSES.join(', ')} (got "${opts.status}")`);
+  const { rows: posts } = await pool.query<{ id: number; code: string; title: string }>('SELECT id, code, title FROM post WHERE code = $1', [code.trim().toUpperCase()]);
+  if (!posts[0]) throw new UserError('relay.cli_unknown_code', {}, `no post has the code ${code} (codes look like F12)`);
+  const rows = await deliveryListRows(pool, { postId: posts[0].id, statuses });
+  for (const [format, file] of [['csv', opts.csv], ['xlsx', opts.xlsx]] as const) {
+    if (!file) continue;
+    const data = await deliveryListFile(rows, format, { title: `${posts[0].code} ${posts[0].title}`, tz });
+    try {
+      fs.writeFileSync(file, data);
+    } catch (err) {
+      throw new UserError('relay.cli_write', {}, `cannot write ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+    process.stderr.write(`wrote ${file} (${rows.length} rows: ${statuses.join(', ')})\n`);
+  }
 }

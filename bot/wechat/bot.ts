@@ -24,7 +24,7 @@ export interface WechatBotOptions {
   /** Puppet instance (tests and the demo pass a mock); otherwise built from `puppet`. */
   puppetInstance?: unknown;
   log: Logger;
-  /** Print the QR code in the terminal (default: when stdout is a terminal or not under test). */
+  /** Print the QR code in the terminal (default: only when stdout is a terminal, never into a log file). */
   printQr?: boolean;
 }
 
@@ -33,6 +33,23 @@ export interface WechatBot {
   status(): LoginStatus;
   onStatus(fn: (s: LoginStatus) => void): void;
   start(): Promise<void>;
+}
+
+/**
+ * Tells the operator a QR code waits for a scan. The code itself (a login credential while it is
+ * valid) goes only to a terminal and to the dashboard (Accounts), never into a log file: the log
+ * line carries neither the picture nor the payload.
+ */
+export function showLoginQr(
+  qrcode: string,
+  o: { terminal: boolean; write: (text: string) => void; log: Logger; scanStatus?: number },
+): void {
+  if (o.terminal) {
+    o.log.info({ scanStatus: o.scanStatus }, 'waiting for WeChat login: scan the QR code below with the bot account\'s WeChat (also on the dashboard, Accounts)');
+    qrcodeTerminal.generate(qrcode, { small: true }, (art: string) => o.write(art + '\n'));
+  } else {
+    o.log.info({ scanStatus: o.scanStatus }, 'waiting for WeChat login: scan the QR code on the dashboard (Accounts), or start the bot in a terminal to see it there');
+  }
 }
 
 /** Builds the bot and tracks its login state; does not start it. */
@@ -56,8 +73,7 @@ export function createWechatBot(opts: WechatBotOptions): WechatBot {
   wechaty.on('scan', (qrcode, code) => {
     if (!qrcode) return;
     set({ state: 'waiting_scan', qrcode });
-    log.info({ scanStatus: code }, 'waiting for WeChat login: scan the QR code with the bot account\'s WeChat');
-    if (opts.printQr ?? true) qrcodeTerminal.generate(qrcode, { small: true }, (art: string) => process.stdout.write(art + '\n'));
+    showLoginQr(qrcode, { terminal: opts.printQr ?? Boolean(process.stdout.isTTY), write: (t) => process.stdout.write(t), log, scanStatus: code });
   });
   wechaty.on('login', (user) => {
     set({ state: 'logged_in', user: user.name() });

@@ -173,6 +173,9 @@ async function viewPost(main, code, params) {
       h('td', {}, r.below ? h('span', { class: 'tag bad' }, '未达标') : h('span', { class: 'tag ok' }, '达标')));
   });
   const exportQ = new URLSearchParams(q);
+  const scopeQ = new URLSearchParams();
+  if (county) scopeQ.set('county', county);
+  if (school) scopeQ.set('school', school);
   const delRows = dels.items.map((d) => h('tr', {},
     h('td', {}, h('span', { class: `tag ${d.status === 'failed' ? 'bad' : 'warn'}` }, STATUS_ZH[d.status])),
     h('td', {}, d.group.topic), h('td', {}, d.group.unit.name), h('td', {}, d.account), h('td', {}, d.error || ''), h('td', {}, fmtTime(d.dueAt))));
@@ -193,6 +196,10 @@ async function viewPost(main, code, params) {
       table([levelZh, '群数', '送达人数', '已确认', '覆盖率', `目标 ${cov.target}%`], rows, { class: 'coverage', empty: '此范围内还没有发送记录' }),
       cov.below.length ? h('p', { class: 'warn-text' }, `未达标：${cov.below.map((r) => r.name).join('、')}`) : null),
     h('section', { class: 'card' }, h('h3', {}, `发送失败或结果不明（${(dels.counts.failed || 0) + (dels.counts.unknown || 0)}）`),
+      h('div', { class: 'actions' },
+        h('button', { type: 'button', id: 'dl-deliveries', onclick: () => download(`/api/posts/${code}/deliveries/export?${scopeQ}&format=xlsx`).catch(fail) }, '下载未送达清单 Excel'),
+        h('button', { type: 'button', class: 'secondary', onclick: () => download(`/api/posts/${code}/deliveries/export?${scopeQ}&format=csv`).catch(fail) }, 'CSV'),
+        h('span', { class: 'muted' }, ` 失败、结果不明和跳过的群，附原因（跳过 ${dels.counts.skipped || 0}）`)),
       table(['状态', '群', '单位', '机器人', '原因', '计划时间'], delRows, { class: 'deliveries', empty: '没有失败或结果不明的发送' })));
 }
 

@@ -2,6 +2,7 @@
 // below-target lists and CSV/XLSX exports) and its deliveries (failures and unknowns).
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { deliveryListFile, deliveryListRows, EXPORT_STATUSES } from '../../relay/delivery-export.ts';
 import { coverageTable, coverageXlsx, toCsv } from '../../reports/export.ts';
 import { coverageByPost, postsCoverage, type CoverageBy } from '../../ledger/coverage.ts';
 import { scopeSql } from '../../reports/queries.ts';
@@ -186,5 +187,28 @@ export function registerPostRoutes(app: FastifyInstance, deps: ApiDeps): void {
         group: { id: r.group_id, topic: r.topic, className: r.class_name, kind: r.group_kind, unit: { id: r.unit_id, name: r.unit_name }, ...(p.role === 'school' ? { registeredBy: r.registered_by } : {}) },
       })),
     };
+  });
+
+  // The delivery list (failed / unknown / skipped by default, with reasons) as a download.
+  app.get<{ Params: { code: string } }>('/api/posts/:code/deliveries/export', async (req, reply) => {
+    const p = principalOf(req);
+    const post = await findPost(deps, req.params.code, p);
+    const q = parseInput(
+      z.object({
+        format: z.enum(['csv', 'xlsx'], { message: 'format must be csv or xlsx' }).default('xlsx'),
+        status: wordList('status', STATUSES).optional(),
+        county: id('county').optional(),
+        school: id('school').optional(),
+      }),
+      req.query,
+    );
+    const scope = await narrowScope(deps.db.prisma, p, q);
+    const rows = await deliveryListRows(deps.db.pool, { postId: post.id, statuses: q.status ?? EXPORT_STATUSES, scope });
+    const file = await deliveryListFile(rows, q.format, { title: `${post.code} ${post.title}`, tz });
+    const name = `deliveries-${post.code}.${q.format}`;
+    return reply
+      .header('content-disposition', `attachment; filename="${name}"`)
+      .type(q.format === 'csv' ? 'text/csv; charset=utf-8' : 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
+      .send(file);
   });
 }
