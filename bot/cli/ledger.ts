@@ -58,12 +58,13 @@ export function formatPosts(rows: PostOverview[], timeZone = 'Asia/Shanghai'): s
 }
 
 // Built on first use: zod takes a noticeable time to load, and `--help` should not wait for it.
+// Option errors are shown as they are: Chinese first, like the rest of the CLI's messages.
 const coverageOpts = (z: typeof import('zod').z) => z.object({
-  by: z.enum(['county', 'school', 'group'], { message: '--by must be county, school or group' }).default('county'),
-  below: z.coerce.number({ message: '--below must be a percentage such as 100' }).min(0, { message: '--below must be between 0 and 100' }).max(100, { message: '--below must be between 0 and 100' }).optional(),
-  county: z.coerce.number({ message: '--county must be a unit id (see `antifraud org list`)' }).int({ message: '--county must be a unit id (see `antifraud org list`)' }).positive({ message: '--county must be a unit id (see `antifraud org list`)' }).max(MAX_ID, { message: '--county is not a unit id (see `antifraud org list`)' }).optional(),
-  school: z.coerce.number({ message: '--school must be a unit id (see `antifraud org list`)' }).int({ message: '--school must be a unit id (see `antifraud org list`)' }).positive({ message: '--school must be a unit id (see `antifraud org list`)' }).max(MAX_ID, { message: '--school is not a unit id (see `antifraud org list`)' }).optional(),
-  limit: z.coerce.number({ message: '--limit must be a number of rows such as 200' }).int({ message: '--limit must be a whole number' }).positive({ message: '--limit must be 1 or more' }).optional(),
+  by: z.enum(['county', 'school', 'group'], { message: '--by 只能是 county、school 或 group' }).default('county'),
+  below: z.coerce.number({ message: '--below 需要一个百分数,例如 100' }).min(0, { message: '--below 须在 0 到 100 之间' }).max(100, { message: '--below 须在 0 到 100 之间' }).optional(),
+  county: z.coerce.number({ message: '--county 需要单位编号(见 `antifraud org list`)' }).int().positive().max(MAX_ID, { message: '--county 不是单位编号(见 `antifraud org list`)' }).optional(),
+  school: z.coerce.number({ message: '--school 需要单位编号(见 `antifraud org list`)' }).int().positive().max(MAX_ID, { message: '--school 不是单位编号(见 `antifraud org list`)' }).optional(),
+  limit: z.coerce.number({ message: '--limit 需要行数,例如 200' }).int({ message: '--limit 须为整数' }).positive({ message: '--limit 至少为 1' }).optional(),
   json: z.boolean().optional(),
 });
 
@@ -71,7 +72,7 @@ const coverageOpts = (z: typeof import('zod').z) => z.object({
 export function parseSince(s: string, timeZone = 'Asia/Shanghai'): Date {
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(s.trim());
   if (!m || Number.isNaN(Date.parse(`${m[1]}-${m[2]}-${m[3]}T00:00:00Z`))) {
-    throw new UserError('ledger.bad_date', {}, `--since must be a date such as 2026-03-01 (got "${s}")`);
+    throw new UserError('ledger.bad_date', { value: s }, `--since must be a date such as 2026-03-01 (got "${s}")`);
   }
   const utcMidnight = Date.parse(`${m[1]}-${m[2]}-${m[3]}T00:00:00Z`);
   // Offset of the zone at that day (China has no DST; this stays right for zones that do, at midnight).
@@ -97,7 +98,10 @@ export function registerLedger(program: Command): void {
       await withDb(async ({ db, out, config }) => {
         const [{ z }, { coverageByPost }] = await Promise.all([import('zod'), import('../ledger/coverage.ts')]);
         const parsed = coverageOpts(z).safeParse(raw);
-        if (!parsed.success) throw new UserError('ledger.bad_option', {}, parsed.error.issues.map((i) => i.message).join('; '));
+        if (!parsed.success) {
+          const problems = parsed.error.issues.map((i) => i.message).join('; ');
+          throw new UserError('ledger.bad_option', { problems }, problems);
+        }
         const o = parsed.data;
         const c = await coverageByPost(db.pool, { postCode: code, by: o.by, scope: { countyId: o.county, schoolId: o.school }, belowPct: o.below, limit: o.limit });
         out(o.json ? JSON.stringify(c, null, 2) : formatCoverage(c, config.timeZone));

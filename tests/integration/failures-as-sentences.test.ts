@@ -48,7 +48,7 @@ describe('ids above 2³¹−1', () => {
     [['token', 'revoke', '3000000000'], 'antifraud: no token has id 3000000000 (see `antifraud token list`)'],
     [['org', 'codes', '--rotate', '3000000000'], 'antifraud: no unit has id 3000000000 (see `antifraud org list`)'],
     [['report', 'monthly', '--period', '2026-11', '--unit', '99999999999'], 'antifraud: no unit has id 99999999999 (see `antifraud org list`)'],
-    [['coverage', 'F1', '--county', '3000000000'], 'antifraud: --county is not a unit id (see `antifraud org list`)'],
+    [['coverage', 'F1', '--county', '3000000000'], 'antifraud: --county 不是单位编号(见 `antifraud org list`)'],
   ])('antifraud %j → exit 1 and one sentence', async (args, line) => {
     const r = await runCli(db, args);
     expect(r.stderr.trim()).toBe(line);
