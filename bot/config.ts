@@ -43,13 +43,13 @@ export const configSchema = z.object({
       .default('antifraud-relay'),
   ),
   HTTP_PORT: z.preprocess(
-    blankToUndefined,
-    z.coerce
-      .number({ message: 'HTTP_PORT must be a port number such as 8080 (0 turns the dashboard off)' })
-      .int({ message: 'HTTP_PORT must be a whole number such as 8080' })
-      .min(0, { message: 'HTTP_PORT must be between 0 and 65535 (0 turns the dashboard off)' })
-      .max(65535, { message: 'HTTP_PORT must be between 0 and 65535 (0 turns the dashboard off)' })
-      .default(8080),
+    (v) => blankToUndefined(v) ?? '8080',
+    z
+      .string()
+      // Decimal digits only: Number() would read 0x1F90, 1e3 or 8080.0 as ports.
+      .regex(/^\s*\d{1,5}\s*$/, { message: 'HTTP_PORT must be a port number such as 8080, in decimal digits (0 turns the dashboard off)' })
+      .transform(Number)
+      .pipe(z.number().max(65535, { message: 'HTTP_PORT must be between 0 and 65535 (0 turns the dashboard off)' })),
   ),
   HTTP_HOST: z.preprocess(blankToUndefined, z.string().default('127.0.0.1')),
   TZ: z.preprocess(

@@ -7,6 +7,7 @@ import type { AppContext } from './app.ts';
 import { systemClock } from './clock.ts';
 import { ConfigError, readEnvFile } from './config.ts';
 import { loadSettings } from './core/settings.ts';
+import { checkDataDir } from './db/data-dir.ts';
 import { openDatabase, type OpenDb } from './db/open.ts';
 import { SetupError, UserError } from './errors.ts';
 import { botStatusProvider, startHttp } from './http/server.ts';
@@ -14,12 +15,15 @@ import { createLogger } from './log.ts';
 import { startRuntime, type Runtime } from './runtime.ts';
 import { createWechatBot } from './wechat/bot.ts';
 import { installFatalHandlers } from './wechat/fatal.ts';
+import { puppetProblem } from './wechat/puppet.ts';
 
 async function main(): Promise<void> {
   let loaded;
   try {
     // Every setting, parsed once before anything starts: a bad value stops here with its fix.
     loaded = loadSettings(process.env, readEnvFile());
+    const puppet = puppetProblem(loaded.config.puppet);
+    if (puppet) throw new SetupError(puppet);
   } catch (err) {
     if (err instanceof ConfigError || err instanceof UserError || err instanceof SetupError) {
       process.stderr.write(`antifraud-relay: ${err.message}\n`);
@@ -60,6 +64,8 @@ async function main(): Promise<void> {
   }
 
   try {
+    // The WeChat session lives in DATA_DIR even when the database is elsewhere.
+    if (config.databaseUrl) checkDataDir(config.dataDir, { embedded: false });
     db = await openDatabase(config, log);
   } catch (err) {
     if (err instanceof SetupError) {

@@ -5,6 +5,7 @@ import { dateTime } from '../core/time.ts';
 import { UserError } from '../errors.ts';
 import { ROLES, type Role } from '../http/tokens.ts';
 import type { ReportData } from '../reports/build.ts';
+import { idFrom } from '../db/ids.ts';
 import { withDb } from './context.ts';
 import { formatTable } from './table.ts';
 
@@ -60,9 +61,11 @@ export function registerBureau(program: Command): void {
     .description('revoke a token: requests with it get 401 from now on')
     .action(async (id: string) => {
       await withDb(async ({ db, out }) => {
-        if (!/^\d+$/.test(id)) throw new UserError('bureau.bad_token_id', {}, `a token id is a number (see \`antifraud token list\`), not "${id}"`);
+        if (!/^\d+$/.test(id.trim())) throw new UserError('bureau.bad_token_id', {}, `a token id is a number (see \`antifraud token list\`), not "${id}"`);
+        const tokenId = idFrom(id);
+        if (tokenId === null) throw new UserError('bureau.unknown_token', {}, `no token has id ${id.trim()} (see \`antifraud token list\`)`);
         const { revokeToken } = await import('../http/tokens.ts');
-        const { already } = await revokeToken(db.prisma, Number(id));
+        const { already } = await revokeToken(db.prisma, tokenId);
         out(already ? `token ${id} was already revoked` : `token ${id} revoked`);
       });
     });

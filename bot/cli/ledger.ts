@@ -3,6 +3,7 @@
 import type { Command } from 'commander';
 import { DEFAULT_TIME_ZONE, localMidnight, shortTime } from '../core/time.ts';
 import { UserError } from '../errors.ts';
+import { MAX_ID } from '../db/ids.ts';
 import { formatPct, type CoverageTotals, type PostCoverage, type PostOverview } from '../ledger/coverage.ts';
 import { withDb } from './context.ts';
 import { formatTable } from './table.ts';
@@ -54,8 +55,8 @@ export function formatPosts(rows: PostOverview[], timeZone = DEFAULT_TIME_ZONE):
 const coverageOpts = (z: typeof import('zod').z) => z.object({
   by: z.enum(['county', 'school', 'group'], { message: '--by 只能是 county、school 或 group' }).default('county'),
   below: z.coerce.number({ message: '--below 需要一个百分数,例如 100' }).min(0, { message: '--below 须在 0 到 100 之间' }).max(100, { message: '--below 须在 0 到 100 之间' }).optional(),
-  county: z.coerce.number({ message: '--county 需要单位编号(见 `antifraud org list`)' }).int().positive().optional(),
-  school: z.coerce.number({ message: '--school 需要单位编号(见 `antifraud org list`)' }).int().positive().optional(),
+  county: z.coerce.number({ message: '--county 需要单位编号(见 `antifraud org list`)' }).int().positive().max(MAX_ID, { message: '--county 不是单位编号(见 `antifraud org list`)' }).optional(),
+  school: z.coerce.number({ message: '--school 需要单位编号(见 `antifraud org list`)' }).int().positive().max(MAX_ID, { message: '--school 不是单位编号(见 `antifraud org list`)' }).optional(),
   limit: z.coerce.number({ message: '--limit 需要行数,例如 200' }).int({ message: '--limit 须为整数' }).positive({ message: '--limit 至少为 1' }).optional(),
   json: z.boolean().optional(),
 });

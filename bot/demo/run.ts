@@ -6,11 +6,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadConfig, type Config } from '../config.ts';
 import { DEFAULT_TIME_ZONE } from '../core/time.ts';
+import { checkDataDir } from '../db/data-dir.ts';
 import { openDatabase, type OpenDb } from '../db/open.ts';
+import { SetupError } from '../errors.ts';
 import { t } from '../i18n.ts';
 import { loadLedgerSettings } from '../ledger/settings.ts';
 import { createLogger, type Logger } from '../log.ts';
-import { importOrg, parseOrgCsv, type OrgRow } from '../registry/org-import.ts';
+import { importOrg } from '../registry/org-import.ts';
 import { loadRelaySettings, type RelaySettings } from '../relay/settings.ts';
 import { loadSchedules, startRuntime, type Runtime } from '../runtime.ts';
 import type { SourcesConfig } from '../sources/config.ts';
@@ -18,12 +20,11 @@ import { createWechatBot } from '../wechat/bot.ts';
 import { createProgress, describeWorldEvent, formatReport, stamp } from './narrate.ts';
 import { buildReport, type DemoReport } from './report.ts';
 import { keyedRng } from './rng.ts';
-import { loadScenario, scenarioEnd, type Scenario } from './scenario.ts';
+import { loadScenario, scenarioEnd, scenarioOrgRows, type Scenario } from './scenario.ts';
 import { installVirtualClock, keepConnectionsOpen, warmUpPrisma, type VirtualClock } from './virtual-clock.ts';
 import { buildWorld, type WorldStats } from './world.ts';
 
 export const DEFAULT_SCENARIO = path.resolve(import.meta.dirname, '../../content/scenarios/default.json');
-const ROOT = path.resolve(import.meta.dirname, '../..');
 
 export interface DemoOptions {
   scenario?: string;
@@ -71,13 +72,24 @@ export function demoRelaySettings(): RelaySettings {
   return { ...base, sending: { ...base.sending, pollMs: 30 * 60_000 } };
 }
 
-/** Org rows from the scenario: a CSV file (relative to the project) or inline units. */
-function orgRows(s: Scenario): OrgRow[] {
-  if ('csv' in s.org) {
-    const file = path.isAbsolute(s.org.csv) ? s.org.csv : path.join(ROOT, s.org.csv);
-    return parseOrgCsv(fs.readFileSync(file, 'utf8'));
+/** The file that marks a data directory as the demo's own. */
+export const DEMO_MARK = 'antifraud-demo.txt';
+
+/**
+ * A --data-dir for the demo: new, empty, or made by an earlier demo (it has DEMO_MARK). A directory
+ * holding anything else — the bot's database, its secrets, a WeChat session — is refused: the demo
+ * would import its org tree and send into its database.
+ */
+export function claimDemoDir(dir: string): string {
+  const entries = fs.existsSync(dir) ? fs.readdirSync(dir) : [];
+  if (entries.length && !entries.includes(DEMO_MARK)) {
+    throw new SetupError(
+      `--data-dir ${dir} holds data the demo did not make (${entries.slice(0, 3).join(', ')}${entries.length > 3 ? ', …' : ''}); the demo would change that database — give a new or empty directory (never the bot's DATA_DIR)`,
+    );
   }
-  return s.org.units.map((u, i) => ({ ...u, sample: '', line: i + 1 }));
+  checkDataDir(dir, { embedded: true });
+  fs.writeFileSync(path.join(dir, DEMO_MARK), 'This directory belongs to `antifraud demo` (a simulated world); it may be deleted.\n');
+  return dir;
 }
 
 /** Runs a scenario from start to end; returns the report (built from the database). */
@@ -87,7 +99,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
   const print = opts.out ?? ((line: string) => process.stdout.write(line + '\n'));
   const say = opts.json ? () => undefined : print;
   const temporary = !opts.dataDir;
-  const dataDir = opts.dataDir ? path.resolve(opts.dataDir) : fs.mkdtempSync(path.join(os.tmpdir(), 'antifraud-demo-'));
+  const dataDir = opts.dataDir ? claimDemoDir(path.resolve(opts.dataDir)) : fs.mkdtempSync(path.join(os.tmpdir(), 'antifraud-demo-'));
   // The embedded server may run as another user (root → postgres): it must reach the directory.
   if (temporary) fs.chmodSync(dataDir, 0o755);
   const config: Config = loadConfig({
@@ -108,7 +120,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
       await db.pool.query('ALTER SYSTEM SET synchronous_commit = off');
       await db.pool.query('SELECT pg_reload_conf()');
     }
-    const imported = await importOrg(db.prisma, orgRows(scenario));
+    const imported = await importOrg(db.prisma, scenarioOrgRows(scenario));
     const codes = new Map(imported.created.map((c) => [c.name, c.code]));
 
     const world = buildWorld(scenario);
