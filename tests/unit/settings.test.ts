@@ -58,7 +58,7 @@ describe('loadSettings', () => {
     expect(all[2]).toMatch(new RegExp(`the sources file ${sourcesFile} is invalid: pollMinutes`));
     // The environment's own problems come first (the sources file is named by it, so it waits for a good one).
     expect(problems({ HTTP_PORT: 'eighty', REMIND_WORK_AT: '4pm' })).toEqual([
-      'HTTP_PORT must be a port number such as 8080 (0 turns the dashboard off)',
+      'HTTP_PORT must be a port number such as 8080, in decimal digits (0 turns the dashboard off)',
       'REMIND_WORK_AT must be a time of day such as 19:30',
     ]);
     fs.rmSync(dir, { recursive: true });
