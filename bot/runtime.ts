@@ -13,15 +13,12 @@ import { checkJob, startSchedules, type JobContext, type ScheduledJob, type Sche
 import type { Post } from './db/client.ts';
 import { createPlanning } from './relay/plan.ts';
 import { relayReconciler } from './relay/reconcile.ts';
-import { relaySettings, type RelaySettings } from './relay/settings.ts';
 import { startWorker, type RelayWorker } from './relay/worker.ts';
 import { ensureAccount, recordLoginState } from './registry/account.ts';
 import { holdAccount, type AccountHold } from './registry/account-hold.ts';
 import { createRegistryHandler } from './registry/groups.ts';
-import type { SourcesConfig } from './sources/config.ts';
 import { createSourceCapture } from './sources/inbound.ts';
 import { createConfirmations } from './ledger/confirm.ts';
-import { loadLedgerSettings, type LedgerSettings } from './ledger/settings.ts';
 import { attachAdapter, createChatPort, type WechatAdapter } from './wechat/adapter.ts';
 import type { WechatBot } from './wechat/bot.ts';
 
@@ -35,14 +32,12 @@ export interface RuntimeBot {
   wechat: WechatBot;
 }
 
+/** Settings come from ctx.settings (parsed once at start); these are the runtime's own options. */
 export interface RuntimeOptions {
-  sources: SourcesConfig;
-  relay?: RelaySettings;
-  /** Uniform [0, 1) source for the relay's gaps (the demo passes a seeded one). */
-  random?: () => number;
+  /** A uniform [0, 1) source per account for the relay's gaps (the demo passes seeded ones). */
+  random?: (account: string) => () => number;
   /** Preloaded schedules/ (default: loaded from the project's schedules/ now). */
   schedules?: LoadedSchedules;
-  ledger?: LedgerSettings;
   /** Pipeline steps after the built-in ones. */
   handlers?: InboundHandler[];
 }
@@ -105,9 +100,10 @@ function gated(p: Pipeline, lock: AccountHold, log: Logger): Pipeline {
 }
 
 /** Starts everything for `bots`; returns a handle that stops it again. */
-export async function startRuntime(ctx: AppContext, bots: RuntimeBot[], opts: RuntimeOptions): Promise<Runtime> {
+export async function startRuntime(ctx: AppContext, bots: RuntimeBot[], opts: RuntimeOptions = {}): Promise<Runtime> {
   const log = ctx.log.child({ name: 'runtime' });
-  const settings = opts.relay ?? relaySettings();
+  const settings = ctx.settings.relay;
+  const sources = ctx.settings.sources;
   const workers: RelayWorker[] = [];
   const planning = createPlanning(ctx, settings, () => workers.forEach((w) => w.wake()));
   const onPostCaptured = async (post: Post): Promise<void> => {
@@ -120,12 +116,11 @@ export async function startRuntime(ctx: AppContext, bots: RuntimeBot[], opts: Ru
     const r = await planning.lateGroup(groupId);
     if (r.pending) log.info({ group: groupId, ...r }, 'late group planned');
   };
-  const ledger = opts.ledger ?? loadLedgerSettings();
-  const confirmations = createConfirmations(ctx, { windowMs: ledger.windowMs });
+  const confirmations = createConfirmations(ctx, { windowMs: ctx.settings.ledger.windowMs });
   const pipeline = createPipeline(
     [
-      createCommandHandler(ctx, { sources: { config: opts.sources, onPostCaptured }, onGroupActivated }),
-      createSourceCapture(ctx, { config: opts.sources, onPostCaptured }),
+      createCommandHandler(ctx, { sources: { config: sources, onPostCaptured }, onGroupActivated }),
+      createSourceCapture(ctx, { config: sources, onPostCaptured }),
       relayReconciler(ctx),
       createRegistryHandler(ctx),
       confirmations,
@@ -158,12 +153,12 @@ export async function startRuntime(ctx: AppContext, bots: RuntimeBot[], opts: Ru
   // Nothing is claimed while an account is logged out (a claimed row would wait in `sending`),
   // nor by a process that does not hold the account.
   accounts.forEach((a, i) =>
-    workers.push(startWorker(ctx, a, { settings, random: opts.random, online: () => bots[i].wechat.status().state === 'logged_in' && locks[i].held() })),
+    workers.push(startWorker(ctx, a, { settings, random: opts.random?.(a.name), online: () => bots[i].wechat.status().state === 'logged_in' && locks[i].held() })),
   );
 
   const { jobs, problems } = opts.schedules ?? (await loadSchedules());
   for (const p of problems) log.error(`${p} — this job is not started; the others run`);
-  const jobContext: JobContext = { ...ctx, accounts, settings: { sources: opts.sources, relay: settings, ledger }, planning, onPostCaptured };
+  const jobContext: JobContext = { ...ctx, accounts, planning, onPostCaptured };
   const schedules: Schedules = startSchedules(jobContext, jobs);
 
   const settled = async () => {

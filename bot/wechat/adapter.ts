@@ -9,6 +9,7 @@ import { SendError } from '../chat-types.ts';
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../log.ts';
 import { decodeAppMsg, parseArticles, parseQuote } from './appmsg.ts';
+import { cleanText } from './clean.ts';
 
 /** What each puppet can send, read from its source (see README "Sources of posts"). */
 export function capabilitiesOf(puppet: string): SendCapabilities {
@@ -143,21 +144,21 @@ export function createChatPort(wechaty: Wechaty, accountName: string, puppet: st
       const members: Member[] = [];
       for (const id of p.memberIdList) {
         const m = await raw().roomMemberRawPayload(roomId, id).then((r) => raw().roomMemberRawPayloadParser(r)).catch(() => undefined);
-        members.push({ id, name: m?.roomAlias || m?.name || '' });
+        members.push({ id, name: cleanText(m?.roomAlias || m?.name || '') });
       }
       memberCache.set(roomId, { at: Date.now(), members });
       return members;
     },
     room: async (roomId) => {
       const p = await payloadOf(roomId).catch(() => undefined);
-      return p ? { roomId, topic: p.topic, memberCount: p.memberIdList.length } : undefined;
+      return p ? { roomId, topic: cleanText(p.topic), memberCount: p.memberIdList.length } : undefined;
     },
     rooms: async () => {
       roomIds = undefined;
       const out: RoomInfo[] = [];
       for (const id of await knownRoomIds()) {
         const p = await payloadOf(id).catch(() => undefined);
-        if (p && live(p)) out.push({ roomId: id, topic: p.topic, memberCount: p.memberIdList.length });
+        if (p && live(p)) out.push({ roomId: id, topic: cleanText(p.topic), memberCount: p.memberIdList.length });
       }
       return out;
     },
@@ -167,7 +168,7 @@ export function createChatPort(wechaty: Wechaty, accountName: string, puppet: st
 /** Topic and member count of a room from its payload (no member loading). */
 async function roomInfo(r: Room): Promise<RoomInfo> {
   const p = await (r.wechaty.puppet as unknown as RawPuppet).roomRawPayload(r.id).then((x) => (r.wechaty.puppet as unknown as RawPuppet).roomRawPayloadParser(x));
-  return { roomId: r.id, topic: p.topic, memberCount: p.memberIdList.length };
+  return { roomId: r.id, topic: cleanText(p.topic), memberCount: p.memberIdList.length };
 }
 
 function kindOf(t: types.Message): MessageKind {
@@ -210,7 +211,7 @@ export interface WechatAdapter {
 async function rawContent(wechaty: Wechaty, msg: Message): Promise<string> {
   try {
     const raw = (await (wechaty.puppet as unknown as { messageRawPayload(id: string): Promise<unknown> }).messageRawPayload(msg.id)) as { Content?: string; text?: string; OriContent?: string };
-    return raw?.Content ?? raw?.OriContent ?? raw?.text ?? '';
+    return cleanText(raw?.Content ?? raw?.OriContent ?? raw?.text ?? '');
   } catch {
     return '';
   }
@@ -222,7 +223,7 @@ async function articlesOf(wechaty: Wechaty, msg: Message, raw: string): Promise<
   if (fromRaw.length) return fromRaw;
   try {
     const link = await msg.toUrlLink();
-    return [{ title: link.title(), description: link.description() ?? '', url: decodeAppMsg(link.url()), thumbnailUrl: link.thumbnailUrl() }];
+    return [{ title: cleanText(link.title()), description: cleanText(link.description() ?? ''), url: cleanText(decodeAppMsg(link.url())), thumbnailUrl: link.thumbnailUrl() }];
   } catch {
     return [];
   }
@@ -236,6 +237,19 @@ export function attachAdapter(opts: AdapterOptions): WechatAdapter {
   const inflight = new Set<Promise<void>>();
   const done = new Map<string, Promise<void>>();
   const waiters = new Map<string, () => void>();
+  // Messages of one chat (a room, or one person's private chat) go through the pipeline one after
+  // another, in the order they arrived: "#班级 X" then "#自动转发 开" sent back to back must not
+  // overtake each other. Different chats still run side by side.
+  const chats = new Map<string, Promise<void>>();
+  function inChatOrder(key: string, fn: () => Promise<void>): Promise<void> {
+    const run = (chats.get(key) ?? Promise.resolve()).catch(() => undefined).then(fn);
+    chats.set(key, run);
+    const forget = () => {
+      if (chats.get(key) === run) chats.delete(key);
+    };
+    run.then(forget, forget);
+    return run;
+  }
 
   function track(id: string | undefined, p: Promise<void>): void {
     const q = p.catch((err) => log.error({ err }, 'chat event failed')).finally(() => {
@@ -271,15 +285,15 @@ export function attachAdapter(opts: AdapterOptions): WechatAdapter {
     const raw = kind === 'article' || kind === 'channel_video' || kind === 'mini_program' ? await rawContent(wechaty, msg) : undefined;
     const article = kind === 'article' ? await articlesOf(wechaty, msg, raw ?? '') : undefined;
     // Article messages carry XML as text on wechat4u: give the domain the title instead.
-    const text = kind === 'article' ? (article?.[0]?.title ?? '') : kind === 'channel_video' ? '' : msg.text();
+    const text = cleanText(kind === 'article' ? (article?.[0]?.title ?? '') : kind === 'channel_video' ? '' : msg.text());
     const senderIsBot = talker.type() === types.Contact.Official;
     // Downloaded only if a source step captures the message (never for ordinary group chatter).
     const file = kind === 'image' || kind === 'video' || kind === 'file'
       ? { load: async () => { const box = await msg.toFileBox(); return { name: box.name, bytes: await box.toBuffer() }; } }
       : undefined;
     if (room) {
-      const topic = await room.topic();
-      const senderName = (await room.alias(talker).catch(() => undefined)) || talker.name();
+      const topic = cleanText(await room.topic());
+      const senderName = cleanText((await room.alias(talker).catch(() => undefined)) || talker.name());
       // wechat4u turns a quote-reply into "「name：quoted」\n- - -…\nreply" text.
       const quote = kind === 'text' ? parseQuote(text) : undefined;
       let quotedSelf: boolean | undefined;
@@ -295,7 +309,7 @@ export function attachAdapter(opts: AdapterOptions): WechatAdapter {
       await pipeline.group(g, account);
     } else {
       const p: PrivateMessage = {
-        messageId: msg.id, senderId: talker.id, senderName: talker.name(), senderIsOfficial: senderIsBot, self: false,
+        messageId: msg.id, senderId: talker.id, senderName: cleanText(talker.name()), senderIsOfficial: senderIsBot, self: false,
         kind, text, article, raw, file, at,
       };
       await pipeline.private(p, account);
@@ -305,11 +319,11 @@ export function attachAdapter(opts: AdapterOptions): WechatAdapter {
   const room = (ev: RoomEvent) => pipeline.room(ev, account);
   const isSelf = (c: Contact) => c.id === wechaty.currentUser?.id;
   const handlers = {
-    message: (msg: Message) => track(msg.id, onMessage(msg)),
+    message: (msg: Message) => track(msg.id, inChatOrder(msg.room()?.id ?? `private:${msg.talker()?.id ?? msg.id}`, () => onMessage(msg))),
     'room-join': (r: Room, invitees: Contact[], inviter: Contact) =>
       track(undefined, (async () => {
         const info = await roomInfo(r);
-        if (invitees.some(isSelf)) await room({ type: 'bot_joined', room: info, inviterId: inviter?.id, inviterName: inviter?.name(), at: clock.now() });
+        if (invitees.some(isSelf)) await room({ type: 'bot_joined', room: info, inviterId: inviter?.id, inviterName: cleanText(inviter?.name()), at: clock.now() });
         else await room({ type: 'members_changed', roomId: r.id, memberCount: info.memberCount, at: clock.now() });
       })()),
     'room-leave': (r: Room, leavers: Contact[]) =>
@@ -318,7 +332,7 @@ export function attachAdapter(opts: AdapterOptions): WechatAdapter {
         else await room({ type: 'members_changed', roomId: r.id, memberCount: (await roomInfo(r)).memberCount, at: clock.now() });
       })()),
     'room-topic': (r: Room, newTopic: string, oldTopic: string) =>
-      track(undefined, room({ type: 'topic_changed', roomId: r.id, newTopic, oldTopic, at: clock.now() })),
+      track(undefined, room({ type: 'topic_changed', roomId: r.id, newTopic: cleanText(newTopic), oldTopic: cleanText(oldTopic), at: clock.now() })),
     // Rooms are only complete after `ready`: discover them (and re-match groups) then.
     ready: () => track(undefined, discover()),
   };

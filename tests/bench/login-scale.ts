@@ -11,6 +11,7 @@
 //   rss       peak RSS of the process; fake = what the fake's world adds (measured before login);
 //             bot = rss − fake
 //   #状态     ms from a `#状态` sent in a room (1 s after login, and once settled) to the reply
+import { contentSettings } from '../../bot/core/settings.ts';
 import { spawn } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { Writable } from 'node:stream';
@@ -64,7 +65,7 @@ async function child(rooms: number, members: number, capS: number): Promise<Resu
     const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 100);
 
     const dir = path.join(os.tmpdir(), `bench-login-${process.pid}`);
-    const ctx = { db: { ...db }, clock: { now: () => new Date(), sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, ms)) }, log, config: loadConfig({}), ledgerSecret: 'x'.repeat(32) };
+    const ctx = { db: { ...db }, clock: { now: () => new Date(), sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, ms)) }, log, config: loadConfig({}), settings: { ...contentSettings(), sources: { channels: [], feeds: [], admins: [], pollMinutes: 30 }, relay: openSettings() }, ledgerSecret: 'x'.repeat(32) };
     const bot = createWechatBot({ name: 'bench', dataDir: dir, puppet: 'wechaty-puppet-wechat4u', puppetInstance: new PuppetWechat4u(), log, printQr: false });
     let loginAt = 0;
     let cpuAtLogin = process.cpuUsage();
@@ -73,8 +74,6 @@ async function child(rooms: number, members: number, capS: number): Promise<Resu
       cpuAtLogin = process.cpuUsage();
     });
     const runtime = await startRuntime(ctx as never, [{ name: 'bench', puppet: 'wechaty-puppet-wechat4u', wechat: bot }], {
-      sources: { channels: [], feeds: [], admins: [], pollMinutes: 30 },
-      relay: openSettings(),
       schedules: { jobs: [], problems: [] },
     });
     while (!loginAt) await new Promise((r) => setTimeout(r, 50));

@@ -1,6 +1,7 @@
 // The production runtime (bot/runtime.ts) on the REAL wechaty-puppet-wechat4u against the fake
 // web-WeChat server (tests/helpers/wechat4u-fake.ts), for tests that need logins, re-logins and
 // the relay together. Time is real (a clock that starts at a Monday morning in Beijing).
+import { contentSettings } from '../../bot/core/settings.ts';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -60,13 +61,11 @@ export async function startWechat4uRuntime(
   const fake = installWebWechatFake(contacts, opts.fake);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'w4u-rt-'));
   const captured = captureLog('debug');
-  const ctx: AppContext = { db, clock: fastClock(W4U_START, 1), log: captured.log, config: loadConfig({}), ledgerSecret: db.ledgerSecret };
+  const ctx: AppContext = { db, clock: fastClock(W4U_START, 1), log: captured.log, config: loadConfig({}), settings: { ...contentSettings(), sources: { channels: [{ name: '国家反诈中心', scope: 'national' }], feeds: [], admins: [], pollMinutes: 30 }, relay: opts.settings ?? openSettings() }, ledgerSecret: db.ledgerSecret };
   const name = opts.name ?? 'w4u-relay';
   const bot = createWechatBot({ name, dataDir: dir, puppet: 'wechaty-puppet-wechat4u', puppetInstance: new PuppetWechat4u(), log: captured.log, printQr: false });
   const loggedIn = new Promise((resolve) => bot.wechaty.once('login', resolve));
   const runtime = await startRuntime(ctx, [{ name, puppet: 'wechaty-puppet-wechat4u', wechat: bot }], {
-    sources: { channels: [{ name: '国家反诈中心', scope: 'national' }], feeds: [], admins: [], pollMinutes: 30 },
-    relay: opts.settings ?? openSettings(),
     schedules: { jobs: [], problems: [] },
   });
   await loggedIn;
