@@ -16,6 +16,7 @@ import { relaySettings, type RelaySettings } from './relay/settings.ts';
 import { startWorker, type RelayWorker } from './relay/worker.ts';
 import { ensureAccount, recordLoginState } from './registry/account.ts';
 import { createRegistryHandler } from './registry/groups.ts';
+import { createActivityInbox } from './reports/activity-inbox.ts';
 import type { SourcesConfig } from './sources/config.ts';
 import { createSourceCapture } from './sources/inbound.ts';
 import { createConfirmations } from './ledger/confirm.ts';
@@ -106,10 +107,12 @@ export async function startRuntime(ctx: AppContext, bots: RuntimeBot[], opts: Ru
   };
   const ledger = opts.ledger ?? loadLedgerSettings();
   const confirmations = createConfirmations(ctx, { windowMs: ledger.windowMs });
+  const activities = createActivityInbox(ctx);
   const pipeline = createPipeline(
     [
-      createCommandHandler(ctx, { sources: { config: opts.sources, onPostCaptured }, onGroupActivated }),
+      createCommandHandler(ctx, { sources: { config: opts.sources, onPostCaptured }, onGroupActivated, activities: activities.services }),
       createSourceCapture(ctx, { config: opts.sources, onPostCaptured }),
+      activities.handler,
       relayReconciler(ctx),
       createRegistryHandler(ctx),
       confirmations,
@@ -156,6 +159,7 @@ export async function startRuntime(ctx: AppContext, bots: RuntimeBot[], opts: Ru
       await Promise.all(workers.map((w) => w.stop()));
       for (const a of adapters) a.detach();
       await confirmations.stop();
+      activities.stop();
     },
   };
 }
