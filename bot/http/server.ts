@@ -9,6 +9,7 @@ import type { Db } from '../db/client.ts';
 import { SetupError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { errorHandler, notFound, unauthorized } from './errors.ts';
+import { registerActivityRoutes } from './routes/activities.ts';
 import { registerPostRoutes } from './routes/posts.ts';
 import { registerReportRoutes } from './routes/reports.ts';
 import { registerUnitRoutes } from './routes/units.ts';
@@ -34,7 +35,7 @@ export interface ApiDeps {
   db: Pick<Db, 'prisma' | 'pool'>;
   clock: Clock;
   log: Logger;
-  config: Pick<Config, 'timeZone'>;
+  config: Pick<Config, 'timeZone'> & Partial<Pick<Config, 'dataDir'>>;
   accounts?: AccountsStatusProvider;
 }
 
@@ -59,7 +60,7 @@ export function buildServer(deps: ApiDeps): FastifyInstance {
     reply.header('x-content-type-options', 'nosniff');
     reply.header('referrer-policy', 'no-referrer');
     if (req.url.startsWith('/api/')) reply.header('cache-control', 'no-store');
-    else reply.header('content-security-policy', "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'");
+    else reply.header('content-security-policy', "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; frame-ancestors 'none'");
   });
 
   app.addHook('onRequest', async (req) => {
@@ -81,6 +82,7 @@ export function buildServer(deps: ApiDeps): FastifyInstance {
   registerPostRoutes(app, deps);
   registerUnitRoutes(app, deps);
   registerReportRoutes(app, deps);
+  registerActivityRoutes(app, deps);
   app.all('/api/*', async (req) => {
     throw notFound(`no such endpoint: ${req.method} ${req.url.split('?')[0]}`);
   });
@@ -100,7 +102,7 @@ export function botStatusProvider(name: string, bot: { status(): { state: LiveAc
  * host that cannot be bound is a SetupError that says what to change.
  */
 export async function startHttp(
-  ctx: Pick<ApiDeps, 'db' | 'clock' | 'log'> & { config: Pick<Config, 'timeZone'> },
+  ctx: Pick<ApiDeps, 'db' | 'clock' | 'log'> & { config: ApiDeps['config'] },
   opts: { host: string; port: number; accounts?: AccountsStatusProvider },
 ): Promise<{ close: () => Promise<void>; address: string }> {
   const app = buildServer({ db: ctx.db, clock: ctx.clock, log: ctx.log, config: ctx.config, accounts: opts.accounts });
