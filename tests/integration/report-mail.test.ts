@@ -3,6 +3,13 @@
 import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { JobContext } from '../../bot/core/scheduler.ts';
+import { fixedClock } from '../../bot/clock.ts';
+import { ScheduleSlot } from '../../bot/core/scheduler.ts';
+import { reportJob } from '../../bot/reports/jobs.ts';
 import { mailReport, type MailReportInput } from '../../bot/reports/mail.ts';
 import { bureauWorld } from '../helpers/bureau-world.ts';
 import { freshDb, type TestDb } from '../helpers/db.ts';
@@ -103,4 +110,21 @@ describe('e-mailing the summary', () => {
     expect(r.status).toBe('failed');
     expect(r.error).toMatch(/ECONNREFUSED|connect/);
   });
+
+  it('goes out with the reports on their schedule: one summary document per unit, written and e-mailed once', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'summaries-'));
+    const clock = fixedClock('2026-11-23T00:00:00Z');
+    const ctx = { db, clock, log: logs.log, config: { timeZone: 'Asia/Shanghai', dataDir, mail: mail() }, ledgerSecret: 'x' } as unknown as JobContext;
+    const before = received.length;
+    const slot = new ScheduleSlot(clock.now(), clock.now().toISOString(), false);
+    await reportJob('monthly').run(ctx, slot);
+    const files = fs.readdirSync(path.join(dataDir, 'summaries', '2026-11')).sort();
+    expect(files.length).toBe(4); // the city, two county bureaus and the city-direct school
+    for (const f of files) expect(fs.readFileSync(path.join(dataDir, 'summaries', '2026-11', f)).subarray(0, 2).toString()).toBe('PK');
+    // 钦南区教育局 and 灵山县教育局 were e-mailed in the tests above (same kind and period): not again.
+    expect(received.length - before).toBe(2);
+    await reportJob('monthly').run(ctx, slot);
+    expect(received.length - before).toBe(2);
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }, 120_000);
 });
