@@ -3,6 +3,7 @@
 import type { ChatPort, GroupMessage, PrivateMessage, RoomInfo } from './chat-types.ts';
 import type { Clock } from './clock.ts';
 import type { Config } from './config.ts';
+import type { Settings } from './core/settings.ts';
 import type { Db } from './db/client.ts';
 import type { Logger } from './log.ts';
 
@@ -12,6 +13,8 @@ export interface AppContext {
   clock: Clock;
   log: Logger;
   config: Config;
+  /** Relay, ledger and sources settings, parsed once at start (bot/core/settings.ts). */
+  settings: Settings;
   /** Key of the ledger's member hashes (bot/ledger/member-key.ts). */
   ledgerSecret: string;
 }

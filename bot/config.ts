@@ -4,17 +4,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 import { z } from 'zod';
+import { DEFAULT_TIME_ZONE, isTimeZone } from './core/time.ts';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
-function isTimeZone(tz: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const blankToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 
@@ -50,21 +43,21 @@ export const configSchema = z.object({
       .default('antifraud-relay'),
   ),
   HTTP_PORT: z.preprocess(
-    blankToUndefined,
-    z.coerce
-      .number({ message: 'HTTP_PORT must be a port number such as 8080 (0 turns the dashboard off)' })
-      .int({ message: 'HTTP_PORT must be a whole number such as 8080' })
-      .min(0, { message: 'HTTP_PORT must be between 0 and 65535 (0 turns the dashboard off)' })
-      .max(65535, { message: 'HTTP_PORT must be between 0 and 65535 (0 turns the dashboard off)' })
-      .default(8080),
+    (v) => blankToUndefined(v) ?? '8080',
+    z
+      .string()
+      // Decimal digits only: Number() would read 0x1F90, 1e3 or 8080.0 as ports.
+      .regex(/^\s*\d{1,5}\s*$/, { message: 'HTTP_PORT must be a port number such as 8080, in decimal digits (0 turns the dashboard off)' })
+      .transform(Number)
+      .pipe(z.number().max(65535, { message: 'HTTP_PORT must be between 0 and 65535 (0 turns the dashboard off)' })),
   ),
   HTTP_HOST: z.preprocess(blankToUndefined, z.string().default('127.0.0.1')),
   TZ: z.preprocess(
     blankToUndefined,
     z
       .string()
-      .refine(isTimeZone, { message: 'TZ is not a known IANA time zone — use e.g. Asia/Shanghai (the default)' })
-      .default('Asia/Shanghai'),
+      .refine(isTimeZone, { message: `TZ is not a known IANA time zone — use e.g. ${DEFAULT_TIME_ZONE} (the default)` })
+      .default(DEFAULT_TIME_ZONE),
   ),
   LEDGER_SECRET: z.preprocess(
     blankToUndefined,

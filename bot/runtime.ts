@@ -12,15 +12,12 @@ import { checkJob, startSchedules, type JobContext, type ScheduledJob, type Sche
 import type { Post } from './db/client.ts';
 import { createPlanning } from './relay/plan.ts';
 import { relayReconciler } from './relay/reconcile.ts';
-import { relaySettings, type RelaySettings } from './relay/settings.ts';
 import { startWorker, type RelayWorker } from './relay/worker.ts';
 import { ensureAccount, recordLoginState } from './registry/account.ts';
 import { createRegistryHandler } from './registry/groups.ts';
 import { createActivityInbox } from './reports/activity-inbox.ts';
-import type { SourcesConfig } from './sources/config.ts';
 import { createSourceCapture } from './sources/inbound.ts';
 import { createConfirmations } from './ledger/confirm.ts';
-import { loadLedgerSettings, type LedgerSettings } from './ledger/settings.ts';
 import { attachAdapter, createChatPort, type WechatAdapter } from './wechat/adapter.ts';
 import type { WechatBot } from './wechat/bot.ts';
 
@@ -34,14 +31,12 @@ export interface RuntimeBot {
   wechat: WechatBot;
 }
 
+/** Settings come from ctx.settings (parsed once at start); these are the runtime's own options. */
 export interface RuntimeOptions {
-  sources: SourcesConfig;
-  relay?: RelaySettings;
-  /** Uniform [0, 1) source for the relay's gaps (the demo passes a seeded one). */
-  random?: () => number;
+  /** A uniform [0, 1) source per account for the relay's gaps (the demo passes seeded ones). */
+  random?: (account: string) => () => number;
   /** Preloaded schedules/ (default: loaded from the project's schedules/ now). */
   schedules?: LoadedSchedules;
-  ledger?: LedgerSettings;
   /** Pipeline steps after the built-in ones. */
   handlers?: InboundHandler[];
 }
@@ -90,9 +85,10 @@ export async function loadSchedules(dir = SCHEDULES_DIR): Promise<LoadedSchedule
 }
 
 /** Starts everything for `bots`; returns a handle that stops it again. */
-export async function startRuntime(ctx: AppContext, bots: RuntimeBot[], opts: RuntimeOptions): Promise<Runtime> {
+export async function startRuntime(ctx: AppContext, bots: RuntimeBot[], opts: RuntimeOptions = {}): Promise<Runtime> {
   const log = ctx.log.child({ name: 'runtime' });
-  const settings = opts.relay ?? relaySettings();
+  const settings = ctx.settings.relay;
+  const sources = ctx.settings.sources;
   const workers: RelayWorker[] = [];
   const planning = createPlanning(ctx, settings, () => workers.forEach((w) => w.wake()));
   const onPostCaptured = async (post: Post): Promise<void> => {
@@ -105,13 +101,12 @@ export async function startRuntime(ctx: AppContext, bots: RuntimeBot[], opts: Ru
     const r = await planning.lateGroup(groupId);
     if (r.pending) log.info({ group: groupId, ...r }, 'late group planned');
   };
-  const ledger = opts.ledger ?? loadLedgerSettings();
-  const confirmations = createConfirmations(ctx, { windowMs: ledger.windowMs });
+  const confirmations = createConfirmations(ctx, { windowMs: ctx.settings.ledger.windowMs });
   const activities = createActivityInbox(ctx);
   const pipeline = createPipeline(
     [
-      createCommandHandler(ctx, { sources: { config: opts.sources, onPostCaptured }, onGroupActivated, activities: activities.services }),
-      createSourceCapture(ctx, { config: opts.sources, onPostCaptured }),
+      createCommandHandler(ctx, { sources: { config: sources, onPostCaptured }, onGroupActivated, activities: activities.services }),
+      createSourceCapture(ctx, { config: sources, onPostCaptured }),
       activities.handler,
       relayReconciler(ctx),
       createRegistryHandler(ctx),
@@ -137,12 +132,12 @@ export async function startRuntime(ctx: AppContext, bots: RuntimeBot[], opts: Ru
   for (const b of bots) await b.wechat.start();
   // Nothing is claimed while an account is logged out (a claimed row would wait in `sending`).
   accounts.forEach((a, i) =>
-    workers.push(startWorker(ctx, a, { settings, random: opts.random, online: () => bots[i].wechat.status().state === 'logged_in' })),
+    workers.push(startWorker(ctx, a, { settings, random: opts.random?.(a.name), online: () => bots[i].wechat.status().state === 'logged_in' })),
   );
 
   const { jobs, problems } = opts.schedules ?? (await loadSchedules());
   for (const p of problems) log.error(`${p} — this job is not started; the others run`);
-  const jobContext: JobContext = { ...ctx, accounts, settings: { sources: opts.sources, relay: settings, ledger }, planning, onPostCaptured };
+  const jobContext: JobContext = { ...ctx, accounts, planning, onPostCaptured };
   const schedules: Schedules = startSchedules(jobContext, jobs);
 
   const settled = async () => {

@@ -5,7 +5,7 @@
 // process or a catch-up run makes no second post. Stable id: campaign-items.
 import type { JobContext, ScheduledJob, ScheduleSlot } from '../bot/core/scheduler.ts';
 import { captureCampaignItem, loadCampaignItems } from '../bot/ledger/campaign.ts';
-import { localParts } from '../bot/relay/tz.ts';
+import { localParts } from '../bot/core/time.ts';
 
 /** Days after a semester's first day during which its campaign items go out. */
 export const SEMESTER_WINDOW_DAYS = 14;

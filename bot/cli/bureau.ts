@@ -1,14 +1,17 @@
 // antifraud token create|list|revoke and antifraud report monthly|half-year|annual.
 import fs from 'node:fs';
 import type { Command } from 'commander';
+import { dateTime } from '../core/time.ts';
 import { UserError } from '../errors.ts';
 import { ROLES, type Role } from '../http/tokens.ts';
 import type { ReportData } from '../reports/build.ts';
+import { idFrom } from '../db/ids.ts';
 import { withDb } from './context.ts';
 import { formatTable } from './table.ts';
 
 const ROLE_ZH: Record<string, string> = { bureau: '市教育局', county: '县区教育局', school: '学校' };
-const day = (d: Date | null) => (d ? d.toISOString().slice(0, 16).replace('T', ' ') : '—');
+/** "2026-03-02 19:41" in the configured time zone, or "—". */
+const day = (d: Date | null, tz: string) => (d ? dateTime(d, tz).slice(0, 16) : '—');
 
 /** Registers the `token` and `report` commands. */
 export function registerBureau(program: Command): void {
@@ -37,7 +40,7 @@ export function registerBureau(program: Command): void {
     .description('list tokens (never their secrets)')
     .option('--json', 'machine-readable output')
     .action(async (opts: { json?: boolean }) => {
-      await withDb(async ({ db, out }) => {
+      await withDb(async ({ config, db, out }) => {
         const { listTokens } = await import('../http/tokens.ts');
         const rows = await listTokens(db.prisma);
         if (opts.json) {
@@ -48,7 +51,7 @@ export function registerBureau(program: Command): void {
           out('no tokens yet — create one with: antifraud token create --role bureau --unit 钦州市教育局');
           return;
         }
-        out(formatTable(['ID', '名称', '角色', '单位', '创建', '最近使用', '状态'], rows.map((r) => [r.id, r.name, ROLE_ZH[r.role], r.orgUnit.name, day(r.createdAt), day(r.lastUsedAt), r.revokedAt ? `已撤销 ${day(r.revokedAt)}` : '有效']), [0]));
+        out(formatTable(['ID', '名称', '角色', '单位', '创建', '最近使用', '状态'], rows.map((r) => [r.id, r.name, ROLE_ZH[r.role], r.orgUnit.name, day(r.createdAt, config.timeZone), day(r.lastUsedAt, config.timeZone), r.revokedAt ? `已撤销 ${day(r.revokedAt, config.timeZone)}` : '有效']), [0]));
       });
     });
 
@@ -58,9 +61,11 @@ export function registerBureau(program: Command): void {
     .description('revoke a token: requests with it get 401 from now on')
     .action(async (id: string) => {
       await withDb(async ({ db, out }) => {
-        if (!/^\d+$/.test(id)) throw new UserError('bureau.bad_token_id', {}, `a token id is a number (see \`antifraud token list\`), not "${id}"`);
+        if (!/^\d+$/.test(id.trim())) throw new UserError('bureau.bad_token_id', {}, `a token id is a number (see \`antifraud token list\`), not "${id}"`);
+        const tokenId = idFrom(id);
+        if (tokenId === null) throw new UserError('bureau.unknown_token', {}, `no token has id ${id.trim()} (see \`antifraud token list\`)`);
         const { revokeToken } = await import('../http/tokens.ts');
-        const { already } = await revokeToken(db.prisma, Number(id));
+        const { already } = await revokeToken(db.prisma, tokenId);
         out(already ? `token ${id} was already revoked` : `token ${id} revoked`);
       });
     });

@@ -25,9 +25,14 @@ export async function reportFailure(err: unknown): Promise<void> {
   if (err instanceof ConfigError) {
     process.stderr.write(`antifraud: ${err.problems.join('\nantifraud: ')}\n`);
     process.exitCode = 78; // EX_CONFIG
-  } else if (err instanceof UserError || err instanceof SetupError) {
+  } else if (err instanceof UserError) {
+    // Chinese first (content/locales/zh-CN/cli.yml) where the key has a text; else the message.
+    const { hasText, t } = await import('../i18n.ts');
+    process.stderr.write(`antifraud: ${hasText(err.key) ? t(err.key, err.params) : err.message}\n`);
+    process.exitCode = 1;
+  } else if (err instanceof SetupError) {
     process.stderr.write(`antifraud: ${err.message}\n`);
-    process.exitCode = err instanceof UserError ? 1 : 69; // EX_UNAVAILABLE
+    process.exitCode = 69; // EX_UNAVAILABLE
   } else {
     process.stderr.write(`antifraud: unexpected error: ${(err as Error)?.stack ?? String(err)}\n`);
     process.exitCode = 70; // EX_SOFTWARE

@@ -1,21 +1,15 @@
 // antifraud coverage <post-code> [--by county|school|group] [--below 100] [--json]
 // antifraud posts [--since DATE] [--json]
 import type { Command } from 'commander';
+import { DEFAULT_TIME_ZONE, localMidnight, shortTime } from '../core/time.ts';
 import { UserError } from '../errors.ts';
+import { MAX_ID } from '../db/ids.ts';
 import { formatPct, type CoverageTotals, type PostCoverage, type PostOverview } from '../ledger/coverage.ts';
 import { withDb } from './context.ts';
 import { formatTable } from './table.ts';
 
 const KIND_ZH: Record<string, string> = { work: '工作群', parent: '家长群' };
 const BY_ZH: Record<string, string> = { county: '县区', school: '单位', group: '群' };
-
-/** "03-02 19:41" in the given time zone, or "—". */
-export function shortTime(d: Date | null, timeZone = 'Asia/Shanghai'): string {
-  if (!d) return '—';
-  const p = new Intl.DateTimeFormat('en-CA', { timeZone, month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).formatToParts(d);
-  const g = (t: string) => p.find((x) => x.type === t)!.value;
-  return `${g('month')}-${g('day')} ${g('hour')}:${g('minute')}`;
-}
 
 /** Members at delivery, with "+N?" for groups whose member count is unknown. */
 function membersCell(t: CoverageTotals): string | number {
@@ -31,7 +25,7 @@ export function coverageNotes(t: CoverageTotals): string {
 }
 
 /** The coverage table: one row per county / unit / group, then the total over the scope. */
-export function formatCoverage(c: PostCoverage, timeZone = 'Asia/Shanghai'): string {
+export function formatCoverage(c: PostCoverage, timeZone = DEFAULT_TIME_ZONE): string {
   const head = `${c.post.code}《${c.post.title}》 按${BY_ZH[c.by]}统计${c.belowPct !== undefined ? `(仅列出覆盖率低于 ${c.belowPct}% 的)` : ''}`;
   const lead = c.by === 'group' ? ['群', '类型', '单位', '县区'] : c.by === 'school' ? ['单位', '县区'] : ['县区'];
   const headers = [...lead, '群数', '应确认', '已确认', '覆盖率', '首次确认', '最近确认'];
@@ -47,7 +41,7 @@ export function formatCoverage(c: PostCoverage, timeZone = 'Asia/Shanghai'): str
 }
 
 /** The posts table. */
-export function formatPosts(rows: PostOverview[], timeZone = 'Asia/Shanghai'): string {
+export function formatPosts(rows: PostOverview[], timeZone = DEFAULT_TIME_ZONE): string {
   if (!rows.length) return '(没有推送)';
   return formatTable(
     ['编号', '标题', '采集时间', '已送达群', '待发送', '应确认', '已确认', '覆盖率'],
@@ -57,27 +51,21 @@ export function formatPosts(rows: PostOverview[], timeZone = 'Asia/Shanghai'): s
 }
 
 // Built on first use: zod takes a noticeable time to load, and `--help` should not wait for it.
+// Option errors are shown as they are: Chinese first, like the rest of the CLI's messages.
 const coverageOpts = (z: typeof import('zod').z) => z.object({
-  by: z.enum(['county', 'school', 'group'], { message: '--by must be county, school or group' }).default('county'),
-  below: z.coerce.number({ message: '--below must be a percentage such as 100' }).min(0, { message: '--below must be between 0 and 100' }).max(100, { message: '--below must be between 0 and 100' }).optional(),
-  county: z.coerce.number({ message: '--county must be a unit id (see `antifraud org list`)' }).int().positive().optional(),
-  school: z.coerce.number({ message: '--school must be a unit id (see `antifraud org list`)' }).int().positive().optional(),
-  limit: z.coerce.number({ message: '--limit must be a number of rows such as 200' }).int({ message: '--limit must be a whole number' }).positive({ message: '--limit must be 1 or more' }).optional(),
+  by: z.enum(['county', 'school', 'group'], { message: '--by 只能是 county、school 或 group' }).default('county'),
+  below: z.coerce.number({ message: '--below 需要一个百分数,例如 100' }).min(0, { message: '--below 须在 0 到 100 之间' }).max(100, { message: '--below 须在 0 到 100 之间' }).optional(),
+  county: z.coerce.number({ message: '--county 需要单位编号(见 `antifraud org list`)' }).int().positive().max(MAX_ID, { message: '--county 不是单位编号(见 `antifraud org list`)' }).optional(),
+  school: z.coerce.number({ message: '--school 需要单位编号(见 `antifraud org list`)' }).int().positive().max(MAX_ID, { message: '--school 不是单位编号(见 `antifraud org list`)' }).optional(),
+  limit: z.coerce.number({ message: '--limit 需要行数,例如 200' }).int({ message: '--limit 须为整数' }).positive({ message: '--limit 至少为 1' }).optional(),
   json: z.boolean().optional(),
 });
 
 /** Parses a --since date (YYYY-MM-DD, local midnight in `timeZone`). */
-export function parseSince(s: string, timeZone = 'Asia/Shanghai'): Date {
-  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(s.trim());
-  if (!m || Number.isNaN(Date.parse(`${m[1]}-${m[2]}-${m[3]}T00:00:00Z`))) {
-    throw new UserError('ledger.bad_date', {}, `--since must be a date such as 2026-03-01 (got "${s}")`);
-  }
-  const utcMidnight = Date.parse(`${m[1]}-${m[2]}-${m[3]}T00:00:00Z`);
-  // Offset of the zone at that day (China has no DST; this stays right for zones that do, at midnight).
-  const p = new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName: 'longOffset' }).formatToParts(new Date(utcMidnight));
-  const off = /GMT([+-])(\d{2}):(\d{2})/.exec(p.find((x) => x.type === 'timeZoneName')?.value ?? '');
-  const offMs = off ? (off[1] === '-' ? -1 : 1) * (Number(off[2]) * 60 + Number(off[3])) * 60_000 : 0;
-  return new Date(utcMidnight - offMs);
+export function parseSince(s: string, timeZone = DEFAULT_TIME_ZONE): Date {
+  const at = localMidnight(s, timeZone);
+  if (!at) throw new UserError('ledger.bad_date', { value: s }, `--since must be a date such as 2026-03-01 (got "${s}")`);
+  return at;
 }
 
 /** Registers `coverage` and `posts`. */
@@ -96,7 +84,10 @@ export function registerLedger(program: Command): void {
       await withDb(async ({ db, out, config }) => {
         const [{ z }, { coverageByPost }] = await Promise.all([import('zod'), import('../ledger/coverage.ts')]);
         const parsed = coverageOpts(z).safeParse(raw);
-        if (!parsed.success) throw new UserError('ledger.bad_option', {}, parsed.error.issues.map((i) => i.message).join('; '));
+        if (!parsed.success) {
+          const problems = parsed.error.issues.map((i) => i.message).join('; ');
+          throw new UserError('ledger.bad_option', { problems }, problems);
+        }
         const o = parsed.data;
         const c = await coverageByPost(db.pool, { postCode: code, by: o.by, scope: { countyId: o.county, schoolId: o.school }, belowPct: o.below, limit: o.limit });
         out(o.json ? JSON.stringify(c, null, 2) : formatCoverage(c, config.timeZone));

@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import type { Command } from 'commander';
 import { UserError } from '../errors.ts';
+import { idFrom } from '../db/ids.ts';
 import { withDb } from './context.ts';
 import { formatTable } from './table.ts';
 
@@ -18,12 +19,15 @@ export function registerOrg(program: Command): void {
     .description('import org units; each NEW unit gets an enrollment code, printed once (re-import is safe)')
     .action(async (file: string, opts: { dryRun?: boolean }) => {
       await withDb(async ({ db, out }) => {
-        let text: string;
+        let bytes: Buffer;
         try {
-          text = fs.readFileSync(file, 'utf8');
+          bytes = fs.readFileSync(file);
         } catch (err) {
           throw new UserError('org.file', {}, `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
         }
+        const { decodeTextFile } = await import('../registry/csv-encoding.ts');
+        const { text, encoding } = decodeTextFile(bytes, file);
+        if (encoding !== 'UTF-8') out(`read ${file} as ${encoding === 'GB18030' ? 'GBK (GB18030, as Excel saves "CSV" on Chinese Windows)' : encoding}`);
         const { DryRun, importOrg, parseOrgCsv } = await import('../registry/org-import.ts');
         const rows = parseOrgCsv(text);
         let result;
@@ -82,7 +86,8 @@ export function registerOrg(program: Command): void {
       await withDb(async ({ db, out }) => {
         let name = opts.rotate;
         if (/^\d+$/.test(name)) {
-          const u = await db.prisma.orgUnit.findUnique({ where: { id: Number(name) } });
+          const id = idFrom(name);
+          const u = id === null ? null : await db.prisma.orgUnit.findUnique({ where: { id } });
           if (!u) throw new UserError('org.unknown_unit', {}, `no unit has id ${name} (see \`antifraud org list\`)`);
           name = u.name;
         }

@@ -1,5 +1,6 @@
 // antifraud deliveries <post-code> | --unknown
 import type { Command } from 'commander';
+import { dateTime } from '../core/time.ts';
 import { UserError } from '../errors.ts';
 import type { DeliveryRow } from '../relay/report.ts';
 import { withDb } from './context.ts';
@@ -9,11 +10,8 @@ const STATUS_ZH: Record<string, string> = {
   pending: '待发送', sending: '发送中', sent: '已发送', failed: '失败', unknown: '未知', skipped: '跳过',
 };
 
-function time(d: Date | null): string {
-  return d ? d.toISOString().replace('T', ' ').slice(0, 19) + 'Z' : '';
-}
-
-function table(rows: DeliveryRow[]): string {
+function table(rows: DeliveryRow[], tz: string): string {
+  const time = (d: Date | null) => dateTime(d, tz);
   return formatTable(
     ['群', '类型', '单位', '账号', '状态', '次数', '计划', '发送', '人数', '方式', '原因'],
     rows.map((r) => [r.group, r.kind, r.unit, r.account, STATUS_ZH[r.status] ?? r.status, r.attempts, time(r.dueAt), time(r.sentAt), r.membersAtSend ?? '', r.rendering ?? '', r.error ?? '']),
@@ -41,7 +39,7 @@ Examples:
     .action(async (code: string | undefined, opts: { unknown?: boolean; json?: boolean; csv?: string; xlsx?: string; status?: string }) => {
       await withDb(async ({ db, out, config }) => {
         if (opts.csv || opts.xlsx) {
-          if (!code) throw new UserError('relay.cli_code', {}, 'name a post code to export its delivery list (e.g. `antifraud deliveries F12 --xlsx out.xlsx`)');
+          if (!code) throw new UserError('relay.cli_export_code', {}, 'name a post code to export its delivery list (e.g. `antifraud deliveries F12 --xlsx out.xlsx`)');
           await exportList(db.pool, code, opts, config.timeZone);
           return;
         }
@@ -49,19 +47,20 @@ Examples:
         if (opts.unknown) {
           const rows = await unknownDeliveries(db.pool);
           if (opts.json) return out(JSON.stringify(rows, null, 2));
-          out(rows.length ? table(rows) : 'no sends with an unknown outcome');
+          out(rows.length ? table(rows, config.timeZone) : (await import('../i18n.ts')).t('cli.no_unknown_sends'));
           return;
         }
         if (!code) throw new UserError('relay.cli_code', {}, 'name a post code (e.g. `antifraud deliveries F12`) or use --unknown');
         const log = await deliveriesOf(db.pool, code);
-        if (!log) throw new UserError('relay.cli_unknown_code', {}, `no post has the code ${code} (codes look like F12)`);
+        if (!log) throw new UserError('relay.cli_unknown_code', { code: code.toUpperCase() }, `no post has the code ${code} (codes look like F12)`);
         if (opts.json) return out(JSON.stringify(log, null, 2));
         const count = (s: string) => log.rows.filter((r) => r.status === s).length;
-        out(`${code.toUpperCase()} ${log.title}`);
-        out(`${log.rows.length} group(s): ${Object.keys(STATUS_ZH).map((s) => `${s} ${count(s)}`).join(', ')}`);
+        const { t } = await import('../i18n.ts');
+        out(`${code.toUpperCase()}《${log.title}》`);
+        out(t('cli.deliveries_counts', { groups: log.rows.length, counts: Object.entries(STATUS_ZH).map(([s, zh]) => `${zh} ${count(s)}`).join(',') }));
         if (log.rows.length) {
           out();
-          out(table(log.rows));
+          out(table(log.rows, config.timeZone));
         }
       }, { prisma: false });
     });
@@ -73,9 +72,9 @@ async function exportList(pool: import('pg').Pool, code: string, opts: { csv?: s
   const [{ deliveryListFile, deliveryListRows, EXPORT_STATUSES }, fs] = await Promise.all([import('../relay/delivery-export.ts'), import('node:fs')]);
   const statuses = opts.status ? opts.status.split(',').map((s) => s.trim()).filter(Boolean) : [...EXPORT_STATUSES];
   const bad = statuses.filter((s) => !STATUSES.includes(s));
-  if (bad.length || !statuses.length) throw new UserError('relay.cli_status', {}, `--status is a list of ${STATUSES.join(', ')} (got "${opts.status}")`);
+  if (bad.length || !statuses.length) throw new UserError('relay.cli_status', { statuses: STATUSES.join(','), value: opts.status ?? '' }, `--status is a list of ${STATUSES.join(', ')} (got "${opts.status}")`);
   const { rows: posts } = await pool.query<{ id: number; code: string; title: string }>('SELECT id, code, title FROM post WHERE code = $1', [code.trim().toUpperCase()]);
-  if (!posts[0]) throw new UserError('relay.cli_unknown_code', {}, `no post has the code ${code} (codes look like F12)`);
+  if (!posts[0]) throw new UserError('relay.cli_unknown_code', { code: code.trim().toUpperCase() }, `no post has the code ${code} (codes look like F12)`);
   const rows = await deliveryListRows(pool, { postId: posts[0].id, statuses });
   for (const [format, file] of [['csv', opts.csv], ['xlsx', opts.xlsx]] as const) {
     if (!file) continue;
@@ -83,7 +82,8 @@ async function exportList(pool: import('pg').Pool, code: string, opts: { csv?: s
     try {
       fs.writeFileSync(file, data);
     } catch (err) {
-      throw new UserError('relay.cli_write', {}, `cannot write ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      const reason = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+      throw new UserError('relay.cli_write', { file, reason }, `cannot write ${file}: ${reason}`);
     }
     process.stderr.write(`wrote ${file} (${rows.length} rows: ${statuses.join(', ')})\n`);
   }

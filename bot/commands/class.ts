@@ -4,11 +4,13 @@ import { z } from 'zod';
 import { UserError } from '../errors.ts';
 import { t } from '../i18n.ts';
 import { audit } from '../registry/audit.ts';
+import { checkClassName } from '../registry/class-name.ts';
 import { describeGroup, ownerKeyOf, workGroupsOfMember, type GroupWithUnit } from '../registry/groups.ts';
+import { commandWords } from './words.ts';
 import { defineCommand } from './types.ts';
 
 export const classCommand = defineCommand({
-  name: '班级',
+  ...commandWords('class'),
   where: ['group'],
   usageKey: 'registry.usage_class',
   summaryKey: 'registry.summary_class',
@@ -34,7 +36,7 @@ export const classCommand = defineCommand({
       if (schools.size > 1) throw new UserError('registry.class_which_school', { schools: names });
       school = [...schools.values()][0];
     }
-    className = className.slice(0, 40);
+    className = checkClassName(className);
     if (reg && !reg.attached && reg.group.kind === 'parent' && reg.group.orgUnitId === school.id && reg.group.className === className) {
       await prisma.$transaction(async (tx) => {
         await tx.chatGroup.update({

@@ -1,11 +1,13 @@
 // #登记 <enrollment code>: the group becomes the unit's work group; the sender its contact.
 // Wrong codes are counted per room; 5 failures in an hour lock the room out for an hour.
+import { hourMinute } from '../core/time.ts';
 import { z } from 'zod';
 import { UserError } from '../errors.ts';
 import { t } from '../i18n.ts';
 import { audit } from '../registry/audit.ts';
 import { hashCode, normalizeCode } from '../registry/enrollment-code.ts';
 import { describeGroup, ownerKeyOf } from '../registry/groups.ts';
+import { commandWords } from './words.ts';
 import { defineCommand, type CommandDeps } from './types.ts';
 
 export const MAX_FAILURES = 5;
@@ -16,12 +18,8 @@ function roomRef(deps: CommandDeps): string {
   return `${deps.account.id}:${deps.group!.topic}`;
 }
 
-function formatTime(d: Date, tz: string): string {
-  return new Intl.DateTimeFormat('zh-CN', { timeZone: tz, hour: '2-digit', minute: '2-digit', hour12: false }).format(d);
-}
-
 export const enrollCommand = defineCommand({
-  name: '登记',
+  ...commandWords('enroll'),
   where: ['group'],
   usageKey: 'registry.usage_enroll',
   summaryKey: 'registry.summary_enroll',
@@ -39,7 +37,7 @@ export const enrollCommand = defineCommand({
     });
     if (failures.length >= MAX_FAILURES) {
       const until = new Date(failures[failures.length - MAX_FAILURES].at.getTime() + LOCKOUT_MS);
-      throw new UserError('registry.enroll_locked', { until: formatTime(until, ctx.config.timeZone) });
+      throw new UserError('registry.enroll_locked', { until: hourMinute(until, ctx.config.timeZone) });
     }
     const code = normalizeCode(words.join(''));
     const unit = code ? await prisma.orgUnit.findUnique({ where: { codeHash: hashCode(code) } }) : null;
@@ -48,7 +46,7 @@ export const enrollCommand = defineCommand({
       const count = failures.length + 1;
       if (count >= MAX_FAILURES) {
         await audit(prisma, { actor: deps.sender.name, action: 'group.enroll_locked', at: deps.now, detail: { topic: msg!.topic } });
-        throw new UserError('registry.enroll_locked', { until: formatTime(new Date(deps.now.getTime() + LOCKOUT_MS), ctx.config.timeZone) });
+        throw new UserError('registry.enroll_locked', { until: hourMinute(new Date(deps.now.getTime() + LOCKOUT_MS), ctx.config.timeZone) });
       }
       throw new UserError('registry.enroll_wrong', { count });
     }

@@ -1,13 +1,13 @@
 // #帮助: the commands the asker may use here (in this kind of chat, with their rights).
 import { z } from 'zod';
 import { t } from '../i18n.ts';
+import { commandWords } from './words.ts';
 import { defineCommand, type Command } from './types.ts';
 
 /** The help command over the (lazily read) command table. */
 export function helpCommand(table: () => Command[]): Command {
   return defineCommand({
-    name: '帮助',
-    aliases: ['help', '菜单'],
+    ...commandWords('help'),
     where: ['group', 'private'],
     usageKey: 'registry.usage_help',
     summaryKey: 'registry.summary_help',
@@ -15,7 +15,7 @@ export function helpCommand(table: () => Command[]): Command {
     handler: async (_words, deps) => {
       const lines: string[] = [];
       for (const c of table()) {
-        if (c.name === '帮助' || !c.where.includes(deps.where)) continue;
+        if (c.name === commandWords('help').name || !c.where.includes(deps.where)) continue;
         if (c.allowed && !(await c.allowed(deps))) continue;
         lines.push(t('registry.help_line', { usage: t(c.usageKey), summary: t(c.summaryKey) }));
       }

@@ -6,10 +6,11 @@ import { t } from '../i18n.ts';
 import { audit } from '../registry/audit.ts';
 import { describeGroup, LEFT_REMOVED } from '../registry/groups.ts';
 import { managesRoom, requireManager, requireRegistered } from './manage.ts';
+import { commandWords } from './words.ts';
 import { defineCommand } from './types.ts';
 
 export const pauseCommand = defineCommand({
-  name: '暂停',
+  ...commandWords('pause'),
   where: ['group'],
   usageKey: 'registry.usage_pause',
   summaryKey: 'registry.summary_pause',
@@ -29,7 +30,7 @@ export const pauseCommand = defineCommand({
 });
 
 export const resumeCommand = defineCommand({
-  name: '恢复',
+  ...commandWords('resume'),
   where: ['group'],
   usageKey: 'registry.usage_resume',
   summaryKey: 'registry.summary_resume',

@@ -6,14 +6,15 @@ import { audit } from '../registry/audit.ts';
 import { adminKey, isAdmin } from '../sources/admins.ts';
 import type { CapturedItem } from '../sources/capture.ts';
 import { captureItems, draftSchema } from '../sources/inbound.ts';
+import { commandWords, isWord } from './words.ts';
 import { defineCommand } from './types.ts';
 
 export const publishCommand = defineCommand({
-  name: '发布',
+  ...commandWords('publish'),
   where: ['private'],
   usageKey: 'registry.usage_publish',
   summaryKey: 'registry.summary_publish',
-  schema: z.union([z.tuple([]), z.tuple([z.literal('紧急')])]).transform((w) => w.length === 1),
+  schema: z.array(z.string()).max(1).refine((w) => w.length === 0 || isWord('urgent', w[0])).transform((w) => w.length === 1),
   allowed: (deps) => isAdmin(deps.ctx, deps.account, deps.sources?.config, deps.sender),
   handler: async (urgent, deps) => {
     const { ctx, account } = deps;

@@ -1,23 +1,15 @@
 // #提醒 开|关 — the owning teacher or unit contact turns the group's confirmation reminders on or off.
-import { z } from 'zod';
 import { t } from '../i18n.ts';
 import { managedGroup } from '../ledger/group-auth.ts';
 import { managesRoom } from './manage.ts';
+import { commandWords, onOffSchema } from './words.ts';
 import { defineCommand } from './types.ts';
 
-const ON = ['开', '开启', '打开', 'on'];
-const OFF = ['关', '关闭', '停', 'off'];
-
-/** One argument: 开 or 关 (a wrong one gets the usage line from the router). */
-export const remindersToggleSchema = z
-  .array(z.string())
-  .transform((a) => a.map((s) => s.normalize('NFKC').trim().toLowerCase()).filter(Boolean))
-  .refine((a) => a.length === 1 && (ON.includes(a[0]) || OFF.includes(a[0])), { message: 'ledger.reminders_usage' })
-  .transform((a) => ({ on: ON.includes(a[0]) }));
+/** One argument: an on or off word (a wrong one gets the usage line from the router). */
+export const remindersToggleSchema = onOffSchema.transform((on) => ({ on }));
 
 export const remindersToggleCommand = defineCommand({
-  name: '提醒',
-  aliases: ['reminders'],
+  ...commandWords('reminders'),
   where: ['group'],
   usageKey: 'registry.usage_reminders',
   summaryKey: 'registry.summary_reminders',

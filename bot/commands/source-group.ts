@@ -6,10 +6,11 @@ import { t } from '../i18n.ts';
 import { audit } from '../registry/audit.ts';
 import { describeGroup, ownerKeyOf } from '../registry/groups.ts';
 import { bureauGroupsOf } from '../sources/admins.ts';
+import { commandWords } from './words.ts';
 import { defineCommand } from './types.ts';
 
 export const sourceGroupCommand = defineCommand({
-  name: '来源群',
+  ...commandWords('source_group'),
   where: ['group'],
   usageKey: 'registry.usage_source',
   summaryKey: 'registry.summary_source',

@@ -4,13 +4,13 @@ import { t } from '../i18n.ts';
 import { formatPct, groupCoverage } from '../ledger/coverage.ts';
 import { managedGroup } from '../ledger/group-auth.ts';
 import { managesRoom } from './manage.ts';
-import { ledgerSettings } from '../ledger/settings.ts';
+import { commandWords } from './words.ts';
 import { defineCommand, type CommandDeps } from './types.ts';
 
 const MAX_POSTS = 10;
 
 /** Answers in the group with the coverage of posts sent there in the confirmation window. */
-export async function statsReply(deps: CommandDeps, windowMs = ledgerSettings().windowMs): Promise<string> {
+export async function statsReply(deps: CommandDeps, windowMs = deps.ctx.settings.ledger.windowMs): Promise<string> {
   const { ctx, account } = deps;
   const days = Math.round(windowMs / 86_400_000);
   const g = await managedGroup(deps);
@@ -29,8 +29,7 @@ export async function statsReply(deps: CommandDeps, windowMs = ledgerSettings().
 }
 
 export const statsCommand = defineCommand({
-  name: '统计',
-  aliases: ['覆盖率', 'stats'],
+  ...commandWords('stats'),
   where: ['group'],
   usageKey: 'registry.usage_stats',
   summaryKey: 'registry.summary_stats',

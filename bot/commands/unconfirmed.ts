@@ -8,11 +8,11 @@ import { managedGroup, packMessages } from '../ledger/group-auth.ts';
 import { managesRoom } from './manage.ts';
 import { readAudience } from '../ledger/audience.ts';
 import { nonConfirmers } from '../ledger/non-confirmers.ts';
-import { ledgerSettings } from '../ledger/settings.ts';
+import { commandWords } from './words.ts';
 import { defineCommand, type CommandDeps } from './types.ts';
 
 /** Sends the asker the non-confirmers privately; answers in the group without names. */
-export async function unconfirmedReply(deps: CommandDeps, windowMs = ledgerSettings().windowMs): Promise<string> {
+export async function unconfirmedReply(deps: CommandDeps, windowMs = deps.ctx.settings.ledger.windowMs): Promise<string> {
   const { ctx, account } = deps;
   const days = Math.round(windowMs / 86_400_000);
   const g = await managedGroup(deps);
@@ -40,8 +40,7 @@ export async function unconfirmedReply(deps: CommandDeps, windowMs = ledgerSetti
 }
 
 export const unconfirmedCommand = defineCommand({
-  name: '未确认',
-  aliases: ['未读', 'unconfirmed'],
+  ...commandWords('unconfirmed'),
   where: ['group'],
   usageKey: 'registry.usage_unconfirmed',
   summaryKey: 'registry.summary_unconfirmed',

@@ -4,10 +4,11 @@ import { t } from '../i18n.ts';
 import { audit } from '../registry/audit.ts';
 import { LEFT_UNREGISTERED } from '../registry/groups.ts';
 import { managesRoom, requireManager, requireRegistered } from './manage.ts';
+import { commandWords } from './words.ts';
 import { defineCommand } from './types.ts';
 
 export const unregisterCommand = defineCommand({
-  name: '注销',
+  ...commandWords('unregister'),
   where: ['group'],
   usageKey: 'registry.usage_unregister',
   summaryKey: 'registry.summary_unregister',

@@ -1,31 +1,21 @@
 // The scheduler: jobs over node-cron 4 with a PostgreSQL run coordinator, so each (job, slot) fires
 // once across any number of processes (INSERT … ON CONFLICT DO NOTHING on cron_fire). Jobs are
 // files schedules/<id>.ts with ONE shape: { id, cron, description, run(ctx, slot), catchUp?,
-// perProcess? }. `run` receives a JobContext: the app context plus the runtime services a job
-// may need (this process's accounts, the settings, planning, the capture hook), so no job starts
+// perProcess? }. `run` receives a JobContext: the app context (with the settings) plus the runtime
+// services a job may need (this process's accounts, planning, the capture hook), so no job starts
 // its own timer and nothing hides state beside the context.
 import cron, { type ScheduledTask } from 'node-cron';
 import type pg from 'pg';
 import type { Account, AppContext } from '../app.ts';
 import type { Post } from '../db/client.ts';
-import type { LedgerSettings } from '../ledger/settings.ts';
 import type { Planning } from '../relay/plan.ts';
-import type { RelaySettings } from '../relay/settings.ts';
-import { localMinute, localParts, zonedTime } from '../relay/tz.ts';
-import type { SourcesConfig } from '../sources/config.ts';
-
-/** The settings jobs read (parsed once at start). */
-export interface JobSettings {
-  sources: SourcesConfig;
-  relay: RelaySettings;
-  ledger: LedgerSettings;
-}
+import { localMinute, localParts, zonedTime } from './time.ts';
+import type { Settings } from './settings.ts';
 
 /** What the runtime gives every job besides the app context. */
 export interface JobServices {
   /** The WeChat accounts this process drives (jobs that send, e.g. reminders, use these). */
   accounts: Account[];
-  settings: JobSettings;
   /** Delivery planning with this runtime's relay settings; wakes this process's relay workers. */
   planning: Planning;
   /** The capture hook: a newly captured post is planned (and the workers woken). */
@@ -57,7 +47,7 @@ export interface ScheduledJob {
   /** Stable id; never rename it (cron_fire rows refer to it). */
   id: string;
   /** node-cron expression (5 fields) in the configured time zone, or one computed from the settings. */
-  cron: string | ((settings: JobSettings) => string);
+  cron: string | ((settings: Settings) => string);
   description?: string;
   /**
    * Missed slots: `{ days, maxSlots? }` runs the most recent missed slots on start (claimed like
@@ -73,7 +63,7 @@ export interface ScheduledJob {
 }
 
 /** The job's cron expression under `settings`; throws when it is not a valid node-cron expression. */
-export function cronOf(job: ScheduledJob, settings: JobSettings): string {
+export function cronOf(job: ScheduledJob, settings: Settings): string {
   const expr = typeof job.cron === 'function' ? job.cron(settings) : job.cron;
   if (!cron.validate(expr)) throw new Error(`schedule ${job.id}: cron "${expr}" (from the settings) is not a valid node-cron expression`);
   return expr;

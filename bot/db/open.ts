@@ -8,6 +8,7 @@ import type { Db } from './client.ts';
 import { connectPool } from './pool.ts';
 import { startEmbedded, type EmbeddedServer } from './embedded.ts';
 import { migrate } from './migrate.ts';
+import { checkDataDir } from './data-dir.ts';
 import { loadLocalSecrets } from './secrets.ts';
 
 export interface OpenDb extends Db {
@@ -96,7 +97,18 @@ export async function openDatabase(config: Config, log: Logger, opts: OpenOption
   let url = config.databaseUrl;
   let ledgerSecret = config.ledgerSecret;
   if (!url) {
-    const secrets = loadLocalSecrets(config.dataDir);
+    checkDataDir(config.dataDir, { embedded: true });
+    let secrets;
+    try {
+      secrets = loadLocalSecrets(config.dataDir);
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      throw new SetupError(
+        `${config.dataDir}/secrets.json cannot be ${e.code === 'ENOENT' || e.code === 'EACCES' ? 'read or written' : 'read'} (${e.code ?? e.message}) — ` +
+          (e instanceof SyntaxError ? 'it is not valid JSON: restore it from the backup' : 'give this user access to it, or set DATA_DIR to a directory you own'),
+        { cause: err },
+      );
+    }
     embedded = await startEmbedded(config.dataDir, secrets.postgresPassword, dbLog);
     url = embedded.url('antifraud');
     ledgerSecret ??= secrets.ledgerSecret;

@@ -1,6 +1,7 @@
 // Readable Chinese progress while the demo runs, and the final report as text. Progress about
 // the bot (captures, fan-outs, confirmations, reminders) is read from the database, so it shows
 // what the real code did; the world only narrates what the simulated people and faults do.
+import { DEFAULT_TIME_ZONE, zhStamp } from '../core/time.ts';
 import type pg from 'pg';
 import { t } from '../i18n.ts';
 import type { DemoReport, UnitReport } from './report.ts';
@@ -11,14 +12,9 @@ const KIND_ZH: Record<string, string> = {
   letter: '一封信', attestation: '确认事项', case: '警示案例',
 };
 
-/** "3月2日 09:00" in Beijing time. */
+/** "3月2日 09:00" in Beijing time (scenario times are Beijing time). */
 export function stamp(d: Date): string {
-  const p = Object.fromEntries(
-    new Intl.DateTimeFormat('en', { timeZone: 'Asia/Shanghai', month: 'numeric', day: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
-      .formatToParts(d)
-      .map((x) => [x.type, x.value]),
-  );
-  return `${p.month}月${p.day}日 ${p.hour}:${p.minute}`;
+  return zhStamp(d, DEFAULT_TIME_ZONE);
 }
 
 const pct = (v: number | null) => (v === null ? t('demo.report.no_coverage') : `${(v * 100).toFixed(1)}%`);

@@ -36,6 +36,21 @@ export function seededRng(seed: number): Rng {
   };
 }
 
+/**
+ * A random source for one decision, keyed by what it is about (e.g. seed, room, member, post code):
+ * the same key gives the same draws whatever order events arrive in, so two accounts sending at
+ * the same simulated moment cannot swap who confirms what between runs.
+ */
+export function keyedRng(seed: number, ...key: (string | number)[]): Rng {
+  // FNV-1a over the key, mixed with the seed.
+  let h = 0x811c9dc5 ^ (seed >>> 0);
+  for (const ch of key.join('\u001f')) {
+    h ^= ch.codePointAt(0)!;
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return seededRng(h);
+}
+
 const SURNAMES = '黄李陈梁刘覃韦林张王杨苏何吴周赵谭莫蒙罗邓廖钟冯宁庞'.split('');
 const GIVEN = '明华丽芳伟强静敏婷杰涛军燕霞勇艳娟鹏辉玲斌磊平'.split('');
 

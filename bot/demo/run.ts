@@ -5,23 +5,26 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig, type Config } from '../config.ts';
+import { DEFAULT_TIME_ZONE } from '../core/time.ts';
+import { checkDataDir } from '../db/data-dir.ts';
 import { openDatabase, type OpenDb } from '../db/open.ts';
+import { SetupError } from '../errors.ts';
 import { t } from '../i18n.ts';
+import { loadLedgerSettings } from '../ledger/settings.ts';
 import { createLogger, type Logger } from '../log.ts';
-import { importOrg, parseOrgCsv, type OrgRow } from '../registry/org-import.ts';
-import { relaySettings, type RelaySettings } from '../relay/settings.ts';
+import { importOrg } from '../registry/org-import.ts';
+import { loadRelaySettings, type RelaySettings } from '../relay/settings.ts';
 import { loadSchedules, startRuntime, type Runtime } from '../runtime.ts';
 import type { SourcesConfig } from '../sources/config.ts';
 import { createWechatBot } from '../wechat/bot.ts';
 import { createProgress, describeWorldEvent, formatReport, stamp } from './narrate.ts';
 import { buildReport, type DemoReport } from './report.ts';
-import { seededRng } from './rng.ts';
-import { loadScenario, scenarioEnd, type Scenario } from './scenario.ts';
+import { keyedRng } from './rng.ts';
+import { loadScenario, scenarioEnd, scenarioOrgRows, type Scenario } from './scenario.ts';
 import { installVirtualClock, keepConnectionsOpen, warmUpPrisma, type VirtualClock } from './virtual-clock.ts';
 import { buildWorld, type WorldStats } from './world.ts';
 
 export const DEFAULT_SCENARIO = path.resolve(import.meta.dirname, '../../content/scenarios/default.json');
-const ROOT = path.resolve(import.meta.dirname, '../..');
 
 export interface DemoOptions {
   scenario?: string;
@@ -65,17 +68,28 @@ export function demoSources(s: Scenario): SourcesConfig {
  * poll exists for planners in other processes, and would cost 240,000 clock steps a week.
  */
 export function demoRelaySettings(): RelaySettings {
-  const base = relaySettings();
+  const base = loadRelaySettings();
   return { ...base, sending: { ...base.sending, pollMs: 30 * 60_000 } };
 }
 
-/** Org rows from the scenario: a CSV file (relative to the project) or inline units. */
-function orgRows(s: Scenario): OrgRow[] {
-  if ('csv' in s.org) {
-    const file = path.isAbsolute(s.org.csv) ? s.org.csv : path.join(ROOT, s.org.csv);
-    return parseOrgCsv(fs.readFileSync(file, 'utf8'));
+/** The file that marks a data directory as the demo's own. */
+export const DEMO_MARK = 'antifraud-demo.txt';
+
+/**
+ * A --data-dir for the demo: new, empty, or made by an earlier demo (it has DEMO_MARK). A directory
+ * holding anything else — the bot's database, its secrets, a WeChat session — is refused: the demo
+ * would import its org tree and send into its database.
+ */
+export function claimDemoDir(dir: string): string {
+  const entries = fs.existsSync(dir) ? fs.readdirSync(dir) : [];
+  if (entries.length && !entries.includes(DEMO_MARK)) {
+    throw new SetupError(
+      `--data-dir ${dir} holds data the demo did not make (${entries.slice(0, 3).join(', ')}${entries.length > 3 ? ', …' : ''}); the demo would change that database — give a new or empty directory (never the bot's DATA_DIR)`,
+    );
   }
-  return s.org.units.map((u, i) => ({ ...u, sample: '', line: i + 1 }));
+  checkDataDir(dir, { embedded: true });
+  fs.writeFileSync(path.join(dir, DEMO_MARK), 'This directory belongs to `antifraud demo` (a simulated world); it may be deleted.\n');
+  return dir;
 }
 
 /** Runs a scenario from start to end; returns the report (built from the database). */
@@ -85,11 +99,11 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
   const print = opts.out ?? ((line: string) => process.stdout.write(line + '\n'));
   const say = opts.json ? () => undefined : print;
   const temporary = !opts.dataDir;
-  const dataDir = opts.dataDir ? path.resolve(opts.dataDir) : fs.mkdtempSync(path.join(os.tmpdir(), 'antifraud-demo-'));
+  const dataDir = opts.dataDir ? claimDemoDir(path.resolve(opts.dataDir)) : fs.mkdtempSync(path.join(os.tmpdir(), 'antifraud-demo-'));
   // The embedded server may run as another user (root → postgres): it must reach the directory.
   if (temporary) fs.chmodSync(dataDir, 0o755);
   const config: Config = loadConfig({
-    DATA_DIR: dataDir, LOG_LEVEL: opts.logLevel ?? process.env.LOG_LEVEL ?? 'warn', TZ: 'Asia/Shanghai', HTTP_PORT: '0',
+    DATA_DIR: dataDir, LOG_LEVEL: opts.logLevel ?? process.env.LOG_LEVEL ?? 'warn', TZ: DEFAULT_TIME_ZONE, HTTP_PORT: '0',
     ...(opts.databaseUrl ? { DATABASE_URL: opts.databaseUrl, LEDGER_SECRET: opts.ledgerSecret } : {}),
   });
   const log: Logger = createLogger({ level: config.logLevel, pretty: false, destination: process.stderr as never });
@@ -106,7 +120,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
       await db.pool.query('ALTER SYSTEM SET synchronous_commit = off');
       await db.pool.query('SELECT pg_reload_conf()');
     }
-    const imported = await importOrg(db.prisma, orgRows(scenario));
+    const imported = await importOrg(db.prisma, scenarioOrgRows(scenario));
     const codes = new Map(imported.created.map((c) => [c.name, c.code]));
 
     const world = buildWorld(scenario);
@@ -123,14 +137,16 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
     await warmUpPrisma(db.prisma);
     const schedules = await loadSchedules();
     vc = installVirtualClock(start);
-    const ctx = { db, clock: vc.clock, log, config, ledgerSecret: db.ledgerSecret };
+    const settings = { sources: demoSources(scenario), relay: demoRelaySettings(), ledger: loadLedgerSettings(process.env) };
+    const ctx = { db, clock: vc.clock, log, config, settings, ledgerSecret: db.ledgerSecret };
     const bots = world.puppets().map((p) => ({
       name: p.account,
       puppet: PUPPET,
       wechat: createWechatBot({ name: p.account, puppet: PUPPET, puppetInstance: p.puppet, dataDir, log, printQr: false }),
     }));
-    const rng = seededRng(scenario.seed ^ 0x5eed);
-    runtime = await startRuntime(ctx, bots, { sources: demoSources(scenario), relay: demoRelaySettings(), random: rng.next, schedules });
+    // One random source per account: two workers drawing from one would take turns in whatever
+    // order the machine runs them, and the gaps (hence every send time) would differ run to run.
+    runtime = await startRuntime(ctx, bots, { random: (account) => keyedRng(scenario.seed ^ 0x5eed, 'relay', account).next, schedules });
     world.login();
 
     world.onEvent((e) => {

@@ -1,9 +1,13 @@
 // Scenario files for the simulated world (`npm run demo -- --scenario FILE`): JSON, checked by
 // zod, with every problem reported at its field path (scenario.groups[3].members: …).
+import { DEFAULT_TIME_ZONE, localDayStart } from '../core/time.ts';
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { UserError } from '../errors.ts';
+import { classNameProblem } from '../registry/class-name.ts';
+import { decodeTextFile } from '../registry/csv-encoding.ts';
+import { parseOrgCsv, type OrgRow } from '../registry/org-import.ts';
 
 /** Scenario times: an ISO date-time, or "D<n> HH:MM" = day n of the scenario (D1 = start day), Beijing time. */
 const RELATIVE = /^D(\d{1,3}) ([01]\d|2[0-3]):([0-5]\d)$/;
@@ -178,14 +182,38 @@ export const scenarioSchema = z
         if (r.account !== undefined && !accounts.has(r.account)) ctx.addIssue({ code: 'custom', path: [key, i, 'account'], message: `no bot account named ${r.account}` });
       });
     }
-    const csv = 'csv' in s.org ? undefined : s.org.units;
-    if (csv) {
-      const units = new Set(csv.map((u) => u.name));
-      s.groups.forEach((g, i) => {
-        if (!units.has(g.unit)) ctx.addIssue({ code: 'custom', path: ['groups', i, 'unit'], message: `no unit named ${g.unit} in scenario.org.units` });
-      });
-    }
+    if (!('csv' in s.org)) checkGroupUnits(s.groups, s.org.units, 'scenario.org.units').forEach((issue) => ctx.addIssue({ code: 'custom', ...issue }));
+    // A homeroom teacher registers a class only through a work group of the school that the same
+    // bot account serves: a class group on another account could never register.
+    const workOn = new Set(s.groups.filter((g) => g.kind === 'work').map((g) => `${g.unit}\u0000${g.account}`));
+    s.groups.forEach((g, i) => {
+      if (g.kind !== 'parent') return;
+      if (!workOn.has(`${g.unit}\u0000${g.account}`)) {
+        const others = s.groups.filter((w) => w.kind === 'work' && w.unit === g.unit).map((w) => w.account);
+        ctx.addIssue({
+          code: 'custom',
+          path: ['groups', i, 'account'],
+          message: others.length
+            ? `a class group must be on the account of its school's work group (${[...new Set(others)].join(', ')}), not ${g.account}: the teacher registers it through that work group`
+            : `${g.unit} has no work group in the scenario; a class group is registered through its school's work group on the same account`,
+        });
+      }
+      const problem = g.class === undefined ? null : classNameProblem(g.class.normalize('NFKC').replace(/\s+/g, ' ').trim());
+      if (problem) ctx.addIssue({ code: 'custom', path: ['groups', i, 'class'], message: `the class name ${problem}` });
+    });
   });
+
+/** Issues for groups whose unit is not among `units`, or whose class group is not at a school. */
+function checkGroupUnits(groups: { kind: string; unit: string }[], units: { name: string; kind: string }[], where: string): { path: (string | number)[]; message: string }[] {
+  const kinds = new Map(units.map((u) => [u.name, u.kind]));
+  const out: { path: (string | number)[]; message: string }[] = [];
+  groups.forEach((g, i) => {
+    const kind = kinds.get(g.unit);
+    if (kind === undefined) out.push({ path: ['groups', i, 'unit'], message: `no unit named ${g.unit} in ${where}` });
+    else if (g.kind === 'parent' && kind !== 'school') out.push({ path: ['groups', i, 'unit'], message: `${g.unit} is a ${kind} unit; class groups belong to schools` });
+  });
+  return out;
+}
 
 export type Scenario = z.infer<typeof scenarioSchema>;
 export type ScenarioGroup = Scenario['groups'][number];
@@ -206,9 +234,14 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[]): string[] {
   return issues.map((i) => {
     let p = 'scenario';
     for (const seg of i.path) p += typeof seg === 'number' ? `[${seg}]` : `.${String(seg)}`;
-    return `${p}: ${i.message}`;
+    // zod's own wording for a wrong type ("Invalid input: expected array, received undefined").
+    const m = /^Invalid input: expected (\w+), received (\w+)$/.exec(i.message);
+    const message = !m ? i.message : m[2] === 'undefined' ? `missing (expected ${article(m[1])})` : `expected ${article(m[1])}, not ${article(m[2])}`;
+    return `${p}: ${message}`;
   });
 }
+
+const article = (type: string) => ({ array: 'a list', object: 'an object', string: 'a text', number: 'a number', boolean: 'true or false', null: 'null', nan: 'a number' })[type] ?? type;
 
 /** Checks a parsed JSON value; throws UserError listing every problem at its field path. */
 export function parseScenario(value: unknown, file = 'scenario'): Scenario {
@@ -233,15 +266,40 @@ export function loadScenario(file: string): Scenario {
   } catch (err) {
     throw new UserError('demo.scenario_json', {}, `${file} is not valid JSON: ${(err as Error).message}`);
   }
-  return parseScenario(json, path.basename(file));
+  const scenario = parseScenario(json, path.basename(file));
+  if ('csv' in scenario.org) {
+    const issues = checkGroupUnits(scenario.groups, scenarioOrgRows(scenario, path.basename(file)), scenario.org.csv);
+    if (issues.length) throw new UserError('demo.scenario_invalid', {}, `${path.basename(file)} is not a valid scenario:\n  ${formatIssues(issues as never).join('\n  ')}`);
+  }
+  return scenario;
+}
+
+/** The directory a scenario's `org.csv` path is relative to. */
+export const PROJECT_ROOT = path.resolve(import.meta.dirname, '../..');
+
+/** The scenario's org units: its CSV (relative to the project directory) read and checked, or its inline units. */
+export function scenarioOrgRows(s: Scenario, file = 'scenario'): OrgRow[] {
+  if (!('csv' in s.org)) return s.org.units.map((u, i) => ({ ...u, sample: '', line: i + 1 }));
+  const csv = path.isAbsolute(s.org.csv) ? s.org.csv : path.join(PROJECT_ROOT, s.org.csv);
+  let bytes: Buffer;
+  try {
+    bytes = fs.readFileSync(csv);
+  } catch (err) {
+    throw new UserError('demo.scenario_org', {}, `${file}: scenario.org.csv: cannot read ${s.org.csv} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}) — the path is relative to the project directory ${PROJECT_ROOT}`);
+  }
+  try {
+    return parseOrgCsv(decodeTextFile(bytes, s.org.csv).text);
+  } catch (err) {
+    if (err instanceof UserError) throw new UserError('demo.scenario_org', {}, `${file}: scenario.org.csv: ${s.org.csv}: ${err.message}`);
+    throw err;
+  }
 }
 
 /** Resolves a scenario time to an instant (relative times count days from the start's Beijing date). */
 export function resolveTime(s: Scenario, t: string): Date {
   const m = RELATIVE.exec(t);
   if (!m) return new Date(t);
-  const startDay = new Date(s.start).toLocaleDateString('sv-SE', { timeZone: 'Asia/Shanghai' }); // YYYY-MM-DD
-  const base = new Date(`${startDay}T00:00:00+08:00`).getTime();
+  const base = localDayStart(new Date(s.start), DEFAULT_TIME_ZONE).getTime();
   return new Date(base + (Number(m[1]) - 1) * 86_400_000 + (Number(m[2]) * 60 + Number(m[3])) * 60_000);
 }
 

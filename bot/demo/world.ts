@@ -2,10 +2,11 @@
 // official accounts; simulated people who register groups, reply to the bot's posts by the
 // scenario's behaviour model (seeded), join and leave; and the faults (throttle, removal,
 // re-login). Everything happens on timers, so it follows the virtual clock.
+import { DEFAULT_TIME_ZONE, localDay } from '../core/time.ts';
 import { FileBox } from 'file-box';
 import { mock } from 'wechaty-puppet-mock';
 import { DemoPuppet, PUPPET, type Refusal, type SendRecord } from './demo-puppet.ts';
-import { fakeName, seededRng, type Rng } from './rng.ts';
+import { fakeName, keyedRng, seededRng, type Rng } from './rng.ts';
 import {
   DEFAULT_BEHAVIOUR,
   resolveTime,
@@ -234,7 +235,7 @@ export function buildWorld(s: Scenario): World {
     const b = room.behaviour;
     const codes = [...new Set(text.match(/\bF\d+\b/g) ?? [])];
     const attest = text.includes('已安装') ? '已安装' : undefined;
-    const day = new Date().toLocaleDateString('sv-SE', { timeZone: 'Asia/Shanghai' });
+    const day = localDay(new Date(), DEFAULT_TIME_ZONE);
     for (const m of room.members) {
       if (m.never) continue;
       const answered = room.answered.get(m.name) ?? new Set<string>();
@@ -243,19 +244,22 @@ export function buildWorld(s: Scenario): World {
       if (fresh.length) {
         // A post (or a reminder with codes of posts this member has not seen yet).
         fresh.forEach((c) => answered.add(c));
-        if (rng.next() >= b.confirmShare) continue;
-        const word = attest ?? rng.pick(b.words).replace('{name}', m.name);
-        const reply = rng.next() < b.codeShare ? `${fresh[0]} ${word}` : word;
-        later(rng.logNormal(b.delayMinutes.median, b.delayMinutes.p90) * 60_000, () => say(acc, room, m.name, reply));
+        // Keyed by room, member and posts (not drawn in arrival order): reproducible run to run.
+        const r = keyedRng(s.seed, 'reply', room.index, m.name, fresh.join(','));
+        if (r.next() >= b.confirmShare) continue;
+        const word = attest ?? r.pick(b.words).replace('{name}', m.name);
+        const reply = r.next() < b.codeShare ? `${fresh[0]} ${word}` : word;
+        later(r.logNormal(b.delayMinutes.median, b.delayMinutes.p90) * 60_000, () => say(acc, room, m.name, reply));
       } else if (text.includes(m.name)) {
         // A reminder that names this member: some answer it, once a day at most.
         const days = room.remindedDays.get(m.name) ?? new Set<string>();
         room.remindedDays.set(m.name, days);
         if (days.has(day)) continue;
         days.add(day);
-        if (rng.next() >= b.afterReminderShare) continue;
-        const word = attest ?? rng.pick(b.words).replace('{name}', m.name);
-        later(rng.logNormal(b.delayMinutes.median / 2, b.delayMinutes.p90 / 2) * 60_000, () => say(acc, room, m.name, word));
+        const r = keyedRng(s.seed, 'reminder', room.index, m.name, day);
+        if (r.next() >= b.afterReminderShare) continue;
+        const word = attest ?? r.pick(b.words).replace('{name}', m.name);
+        later(r.logNormal(b.delayMinutes.median / 2, b.delayMinutes.p90 / 2) * 60_000, () => say(acc, room, m.name, word));
       }
     }
   }

@@ -4,7 +4,7 @@ import type { PrismaClient } from '../db/client.ts';
 import type { UnitScope } from '../reports/queries.ts';
 import type { Principal } from './tokens.ts';
 import { unitInScope } from './tokens.ts';
-import { forbidden, notFound } from './errors.ts';
+import { forbidden, notFound, unauthorized } from './errors.ts';
 
 /** The principal's scope narrowed to a county and/or school it may see. */
 export async function narrowScope(prisma: PrismaClient, p: Principal, q: { county?: number; school?: number }): Promise<UnitScope> {
@@ -24,6 +24,15 @@ export async function narrowScope(prisma: PrismaClient, p: Principal, q: { count
     scope.schoolId = s.id;
   }
   return scope;
+}
+
+/**
+ * The request's principal. A route reached without one (registered outside the API's authenticated
+ * scope) answers 401 instead of running unscoped.
+ */
+export function principalOf(req: { principal?: Principal }): Principal {
+  if (!req.principal) throw unauthorized('sign in: send the header "Authorization: Bearer <token>"');
+  return req.principal;
 }
 
 /** Only roles in `roles` may go on. */

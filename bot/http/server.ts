@@ -1,14 +1,16 @@
 // The bureau HTTP server: the dashboard (static files at /) and the JSON API under /api/, every
 // API request authenticated with a bearer token and scoped to the token's unit.
+// Routes read the principal with `principalOf(req)` (bot/http/scope.ts), which answers 401 when it
+// is missing, so a route outside the authenticated scope fails closed.
 import fs from 'node:fs';
 import path from 'node:path';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { Clock } from '../clock.ts';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/client.ts';
 import { SetupError } from '../errors.ts';
 import type { Logger } from '../log.ts';
-import { errorHandler, notFound, unauthorized } from './errors.ts';
+import { badRequest, errorHandler, notFound, unauthorized } from './errors.ts';
 import { registerActivityRoutes } from './routes/activities.ts';
 import { registerPostRoutes } from './routes/posts.ts';
 import { registerReportRoutes } from './routes/reports.ts';
@@ -47,6 +49,37 @@ const STATIC: Record<string, string> = {
 };
 const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8' };
 
+/** The principal behind an Authorization header; a 401 when it is missing, malformed or not valid. */
+async function principalFromHeader(deps: ApiDeps, header: string | undefined): Promise<Principal> {
+  if (!header) throw unauthorized('sign in: send the header "Authorization: Bearer <token>" (a token comes from `antifraud token create`)');
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  if (!m) throw unauthorized('the Authorization header must be "Bearer <token>"');
+  const p = await authenticate(deps.db.prisma, m[1], deps.clock.now());
+  if (!p) throw unauthorized('the token is not valid (unknown or revoked)');
+  return p;
+}
+
+/** A NUL character in any parameter or body string is refused (PostgreSQL cannot store it in text). */
+function rejectNul(req: FastifyRequest): void {
+  for (const [where, value] of [['query', req.query], ['path', req.params], ['body', req.body]] as const) {
+    const field = nulField(value);
+    if (field !== null) throw badRequest(`${field ? `${field} in the ${where}` : `the ${where}`} contains a NUL character (\\u0000); remove it`);
+  }
+}
+
+/** The name of the first field whose string (or key) holds a NUL, '' for the value itself, null for none. */
+function nulField(value: unknown, name = '', depth = 0): string | null {
+  if (typeof value === 'string') return value.includes('\u0000') ? name : null;
+  if (!value || typeof value !== 'object' || depth > 8) return null;
+  for (const [k, v] of Object.entries(value)) {
+    const key = name ? `${name}.${k}` : k;
+    if (k.includes('\u0000')) return name || 'a parameter name';
+    const f = nulField(v, key, depth + 1);
+    if (f !== null) return f;
+  }
+  return null;
+}
+
 /** Builds the server without listening (tests use `inject`). */
 export function buildServer(deps: ApiDeps): FastifyInstance {
   const app = Fastify({ logger: false, bodyLimit: 64 * 1024, routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 } });
@@ -56,35 +89,40 @@ export function buildServer(deps: ApiDeps): FastifyInstance {
     reply.status(404).send({ error: { status: 404, code: 'not_found', message: `no such endpoint: ${req.method} ${req.url.split('?')[0]}` } });
   });
 
-  app.addHook('onSend', async (req, reply) => {
+  app.addHook('onSend', async (_req, reply) => {
     reply.header('x-content-type-options', 'nosniff');
     reply.header('referrer-policy', 'no-referrer');
-    if (req.url.startsWith('/api/')) reply.header('cache-control', 'no-store');
-    else reply.header('content-security-policy', "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; frame-ancestors 'none'");
-  });
-
-  app.addHook('onRequest', async (req) => {
-    if (!req.url.startsWith('/api/')) return;
-    const header = req.headers.authorization;
-    if (!header) throw unauthorized('sign in: send the header "Authorization: Bearer <token>" (a token comes from `antifraud token create`)');
-    const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
-    if (!m) throw unauthorized('the Authorization header must be "Bearer <token>"');
-    const p = await authenticate(deps.db.prisma, m[1], deps.clock.now());
-    if (!p) throw unauthorized('the token is not valid (unknown or revoked)');
-    req.principal = p;
   });
 
   for (const [route, file] of Object.entries(STATIC)) {
     const body = fs.readFileSync(path.join(PUBLIC_DIR, file));
-    app.get(route, async (_req, reply) => reply.type(TYPES[path.extname(file)]).header('cache-control', 'no-cache').send(body));
+    app.get(route, async (_req, reply) =>
+      reply
+        .type(TYPES[path.extname(file)])
+        .header('cache-control', 'no-cache')
+        .header('content-security-policy', "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; frame-ancestors 'none'")
+        .send(body),
+    );
   }
 
-  registerPostRoutes(app, deps);
-  registerUnitRoutes(app, deps);
-  registerReportRoutes(app, deps);
-  registerActivityRoutes(app, deps);
-  app.all('/api/*', async (req) => {
-    throw notFound(`no such endpoint: ${req.method} ${req.url.split('?')[0]}`);
+  // The API is one encapsulated scope: its hooks run for every route registered inside it, after
+  // the router has decoded the path, so no spelling of a URL (%61pi, //api, /api/me/) reaches a
+  // handler without a principal.
+  app.register(async (api) => {
+    api.addHook('onRequest', async (req) => {
+      req.principal = await principalFromHeader(deps, req.headers.authorization);
+    });
+    api.addHook('preHandler', async (req) => rejectNul(req));
+    api.addHook('onSend', async (_req, reply) => {
+      reply.header('cache-control', 'no-store');
+    });
+    registerPostRoutes(api, deps);
+    registerUnitRoutes(api, deps);
+    registerReportRoutes(api, deps);
+    registerActivityRoutes(api, deps);
+    api.all('/api/*', async (req) => {
+      throw notFound(`no such endpoint: ${req.method} ${req.url.split('?')[0]}`);
+    });
   });
   return app;
 }

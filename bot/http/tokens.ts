@@ -1,6 +1,7 @@
 // API tokens: a role and an org unit, shown once, stored as a sha256 hash, revocable.
 import crypto from 'node:crypto';
 import type { PrismaClient } from '../db/client.ts';
+import { idFrom } from '../db/ids.ts';
 import { UserError } from '../errors.ts';
 import type { UnitScope } from '../reports/queries.ts';
 
@@ -27,7 +28,8 @@ export function hashToken(token: string): string {
 export async function resolveUnit(prisma: PrismaClient, ref: string) {
   const text = ref.trim();
   if (/^\d+$/.test(text)) {
-    const u = await prisma.orgUnit.findUnique({ where: { id: Number(text) } });
+    const id = idFrom(text);
+    const u = id === null ? null : await prisma.orgUnit.findUnique({ where: { id } });
     if (!u) throw new UserError('bureau.unknown_unit', { unit: text }, `no unit has id ${text} (see \`antifraud org list\`)`);
     return u;
   }

@@ -52,15 +52,24 @@ async function roomMemberIds(chat: ChatPort, roomId: string, now: number): Promi
   let byRoom = staffCache.get(chat);
   if (!byRoom) staffCache.set(chat, (byRoom = new Map()));
   const hit = byRoom.get(roomId);
-  if (hit && hit.until > now) return hit.ids;
+  if (hit && hit.until > now && hit.until - STAFF_TTL_MS <= now) return hit.ids;
   const ids = new Set((await chat.roomMembers(roomId)).map((m) => m.id));
   byRoom.set(roomId, { ids, until: now + STAFF_TTL_MS });
   return ids;
 }
 
-/** Who counts as staff for a parent group of `orgUnitId`: work-group member ids and the contact's name. */
-async function schoolStaff(deps: AudienceDeps, g: AudienceGroup): Promise<{ ids: Set<string>; contactName: string | null }> {
-  const { rows } = await deps.pool.query<{ room_id: string; contact_name: string | null }>(
+// The school's work-group rooms and contact, per chat account and unit, for the same minute (one
+// database round trip per school and minute during a fan-out, not one per class group).
+const schoolCache = new WeakMap<ChatPort, Map<string, { rows: { room_id: string | null; contact_name: string | null }[]; until: number }>>();
+
+async function schoolRooms(deps: AudienceDeps, g: AudienceGroup): Promise<{ room_id: string | null; contact_name: string | null }[]> {
+  let byUnit = schoolCache.get(deps.chat);
+  if (!byUnit) schoolCache.set(deps.chat, (byUnit = new Map()));
+  const key = `${g.orgUnitId}:${g.botAccountId}`;
+  const now = deps.now.getTime();
+  const hit = byUnit.get(key);
+  if (hit && hit.until > now && hit.until - STAFF_TTL_MS <= now) return hit.rows;
+  const { rows } = await deps.pool.query<{ room_id: string | null; contact_name: string | null }>(
     `SELECT g.room_id, u.contact_name
        FROM org_unit u LEFT JOIN chat_group g
          ON g.org_unit_id = u.id AND g.kind = 'work' AND g.status IN ('active', 'paused')
@@ -68,6 +77,13 @@ async function schoolStaff(deps: AudienceDeps, g: AudienceGroup): Promise<{ ids:
       WHERE u.id = $1`,
     [g.orgUnitId, g.botAccountId],
   );
+  byUnit.set(key, { rows, until: now + STAFF_TTL_MS });
+  return rows;
+}
+
+/** Who counts as staff for a parent group of `orgUnitId`: work-group member ids and the contact's name. */
+async function schoolStaff(deps: AudienceDeps, g: AudienceGroup): Promise<{ ids: Set<string>; contactName: string | null }> {
+  const rows = await schoolRooms(deps, g);
   const ids = new Set<string>();
   for (const r of rows) {
     if (!r.room_id) continue;

@@ -175,6 +175,29 @@ function readWords(norm: string, r: ReaderRules): ReplyReason {
   return asked ? 'question' : 'no_keyword';
 }
 
+// Replies repeat a lot ("收到", "已阅" from a whole class within minutes): the reading of a text is
+// remembered (per rule set, bounded) so a burst costs one regex pass per distinct text.
+const reasonCache = new WeakMap<ReaderRules, Map<string, ReplyReason>>();
+const REASON_CACHE_MAX = 5_000;
+
+function reasonOf(words: string, hasCodes: boolean, rules: ReaderRules): ReplyReason {
+  let cache = reasonCache.get(rules);
+  if (!cache) reasonCache.set(rules, (cache = new Map()));
+  const key = hasCodes ? `\u0001${words}` : words;
+  let reason = cache.get(key);
+  if (reason === undefined) {
+    const emoji = [...words.matchAll(EMOJI)].map((m) => stripModifiers(m[0]));
+    const plain = bare(words);
+    if (!plain && !emoji.length) reason = hasCodes ? 'code_only' : 'empty';
+    else if (!plain) reason = emoji.every((e) => rules.ackEmoji.includes(e)) ? (hasCodes ? 'code_only' : 'emoji') : 'no_keyword';
+    else if (plain.length > MAX_REPLY_CHARS && !hasCodes) reason = 'too_long';
+    else reason = readWords(words, rules);
+    if (cache.size >= REASON_CACHE_MAX) cache.clear();
+    cache.set(key, reason);
+  }
+  return reason;
+}
+
 /** Parses one group reply; quoted text counts only when the quoted message is the bot's. */
 export function parseReply(
   text: string,
@@ -185,13 +208,7 @@ export function parseReply(
   const codes = findCodes(text);
   const quotedCodes = quote.self && quote.text ? findCodes(quote.text) : [];
   const words = norm.replace(/(?<![a-z0-9])f\d{1,9}(?![0-9])/g, ' ').trim();
-  const emoji = [...words.matchAll(EMOJI)].map((m) => stripModifiers(m[0]));
-  const plain = bare(words);
-  let reason: ReplyReason;
-  if (!plain && !emoji.length) reason = codes.length ? 'code_only' : 'empty';
-  else if (!plain) reason = emoji.every((e) => rules.ackEmoji.includes(e)) ? (codes.length ? 'code_only' : 'emoji') : 'no_keyword';
-  else if (plain.length > MAX_REPLY_CHARS && codes.length === 0) reason = 'too_long';
-  else reason = readWords(words, rules);
+  const reason = reasonOf(words, codes.length > 0, rules);
   // A code with a non-confirming reply ("F12 是真的吗") names the post but confirms nothing.
   return { general: CONFIRMING.has(reason), reason, codes, quotedCodes, text: norm };
 }

@@ -4,6 +4,7 @@
 // summary in the school's work group. Never more than one reminder per post, group and day: the
 // `reminder` row is claimed (INSERT … ON CONFLICT DO NOTHING) before anything is sent.
 import type { Account, AppContext } from '../app.ts';
+import { localDay, localDayStart } from '../core/time.ts';
 import { t } from '../i18n.ts';
 import { readAudience } from './audience.ts';
 import { formatPct, pct } from './coverage.ts';
@@ -29,17 +30,6 @@ export interface ReminderResult {
   groups: { groupId: number; topic: string; posts: string[]; names: number; round: number; owner: boolean }[];
   summaries: { orgUnitId: number; groups: number; sentTo: number }[];
   failed: number;
-}
-
-/** The local calendar day (YYYY-MM-DD) of `at` in `timeZone`, and the instant that day starts. */
-export function localDay(at: Date, timeZone: string): { day: string; start: Date } {
-  const parts = new Intl.DateTimeFormat('en-CA', {
-    timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23',
-  }).formatToParts(at);
-  const get = (type: string) => Number(parts.find((p) => p.type === type)!.value);
-  const day = `${get('year')}-${String(get('month')).padStart(2, '0')}-${String(get('day')).padStart(2, '0')}`;
-  const sinceMidnight = ((get('hour') * 60 + get('minute')) * 60 + get('second')) * 1000 + at.getMilliseconds();
-  return { day, start: new Date(at.getTime() - sinceMidnight) };
 }
 
 interface Candidate {
@@ -69,7 +59,8 @@ export async function runReminders(ctx: AppContext, accounts: Account[], opts: R
   const log = ctx.log.child({ name: 'reminders', kind: opts.kind });
   const pool = ctx.db.pool;
   const now = ctx.clock.now();
-  const { day, start } = localDay(now, ctx.config.timeZone);
+  const day = localDay(now, ctx.config.timeZone);
+  const start = localDayStart(now, ctx.config.timeZone);
   const byAccount = new Map(accounts.map((a) => [a.id, a]));
   const result: ReminderResult = { day, groups: [], summaries: [], failed: 0 };
   if (settings.remindMaxRounds === 0 || !accounts.length) return result;

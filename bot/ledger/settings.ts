@@ -1,4 +1,5 @@
-// The ledger's own settings, parsed once at start by zod from the environment (like bot/config.ts).
+// The ledger's own settings, checked by zod from the environment and .env (bot/core/settings.ts
+// loads them once at start, with the rest).
 import { z } from 'zod';
 import { ConfigError } from '../config.ts';
 
@@ -55,12 +56,4 @@ export function loadLedgerSettings(env: NodeJS.ProcessEnv = process.env): Ledger
     remindWorkAt: r.data.REMIND_WORK_AT,
     remindMaxRounds: r.data.REMIND_MAX_ROUNDS,
   };
-}
-
-let current: LedgerSettings | undefined;
-
-/** The settings of this process, parsed once from the environment on first use. */
-export function ledgerSettings(): LedgerSettings {
-  current ??= loadLedgerSettings();
-  return current;
 }

@@ -17,6 +17,8 @@ export interface RoomRegistration {
   group: GroupWithUnit;
   /** False when matched by topic only (bot re-added, or ambiguous after login): needs confirmation. */
   attached: boolean;
+  /** How it was found: this room's id, or only the room's topic (then it may be another room). */
+  matchedBy: 'room' | 'topic';
 }
 
 /**
@@ -34,7 +36,7 @@ export async function groupForRoom(
     include: { orgUnit: true },
     orderBy: { id: 'desc' },
   });
-  if (byId) return { group: byId, attached: byId.status !== 'left' };
+  if (byId) return { group: byId, attached: byId.status !== 'left', matchedBy: 'room' };
   const byTopic = await prisma.chatGroup.findMany({
     where: {
       botAccountId: accountId,
@@ -43,7 +45,7 @@ export async function groupForRoom(
     },
     include: { orgUnit: true },
   });
-  if (byTopic.length === 1) return { group: byTopic[0], attached: false };
+  if (byTopic.length === 1) return { group: byTopic[0], attached: false, matchedBy: 'topic' };
   return undefined;
 }
 

@@ -12,15 +12,24 @@ const KIND_ALIASES: Record<string, (typeof KINDS)[number]> = {
   市: 'city', 市教育局: 'city', 县区: 'county', 县: 'county', 区: 'county', 部门: 'department', 科室: 'department', 学校: 'school',
 };
 
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001F\u007F]/;
+/** A trimmed cell without control characters (PostgreSQL refuses NUL; the rest hides what a name is). */
+const cell = (what: string) => z.string().trim().refine((s) => !CONTROL.test(s), { message: `the ${what} contains a control character (such as NUL); remove it` });
+
+/** The tree is city → county bureaus and departments → schools (a department may also sit under a county). */
+const PARENT_KINDS: Record<(typeof KINDS)[number], readonly string[]> = { city: [], county: ['city'], department: ['city', 'county'], school: ['county', 'department'] };
+const KIND_WORDS: Record<string, string> = { city: 'the city bureau', county: 'a county bureau', department: 'a department', school: 'a school' };
+
 const rowSchema = z.object({
-  county: z.string().trim(),
-  name: z.string().trim().min(1, { message: 'the unit name is empty' }).max(100, { message: 'the unit name is longer than 100 characters' }),
+  county: cell('county'),
+  name: cell('unit name').min(1, { message: 'the unit name is empty' }).max(100, { message: 'the unit name is longer than 100 characters' }),
   kind: z.preprocess(
     (v) => (typeof v === 'string' ? (KIND_ALIASES[v.trim()] ?? v.trim().toLowerCase()) : v),
     z.enum(KINDS, { message: `kind must be one of ${KINDS.join(', ')}` }),
   ),
-  parent: z.string().trim(),
-  sample: z.string().trim().optional(),
+  parent: cell('parent name'),
+  sample: cell('sample column').optional(),
 });
 
 export type OrgRow = z.infer<typeof rowSchema> & { line: number };
@@ -75,6 +84,7 @@ export async function importOrg(prisma: PrismaClient, rows: OrgRow[], opts: { dr
     const byName = new Map<string, typeof existing>();
     for (const u of existing) byName.set(u.name, [...(byName.get(u.name) ?? []), u]);
     const result: ImportResult = { created: [], unchanged: 0 };
+    const misplaced: string[] = [];
     const pending = [...rows];
     let progress = true;
     while (pending.length && progress) {
@@ -89,6 +99,10 @@ export async function importOrg(prisma: PrismaClient, rows: OrgRow[], opts: { dr
             throw new UserError('org.parent_ambiguous', {}, `line ${row.line}: more than one unit is named ${row.parent}; parent names must be unique`);
           }
           parent = candidates[0];
+          if (!PARENT_KINDS[row.kind].includes(parent.kind)) {
+            const allowed = PARENT_KINDS[row.kind].map((k) => KIND_WORDS[k]).join(' or ');
+            misplaced.push(`line ${row.line}: ${row.name} (${KIND_WORDS[row.kind]}) cannot be under ${parent.name}, which is ${KIND_WORDS[parent.kind]}; its parent must be ${allowed}`);
+          }
         }
         pending.splice(i--, 1);
         progress = true;
@@ -130,6 +144,7 @@ export async function importOrg(prisma: PrismaClient, rows: OrgRow[], opts: { dr
         pending.map((r) => `line ${r.line}: the parent unit "${r.parent}" of ${r.name} is neither in the file nor in the database`).join('\n'),
       );
     }
+    if (misplaced.length) throw new UserError('org.hierarchy', {}, misplaced.join('\n'));
     if (opts.dryRun) throw new DryRun(result);
     return result;
   });

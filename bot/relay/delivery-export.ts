@@ -2,6 +2,7 @@
 // go out or whose outcome is unknown, with the reason in words and the raw error beside it.
 // Unit names and group topics only — no names of people.
 import type pg from 'pg';
+import { dateTime, DEFAULT_TIME_ZONE } from '../core/time.ts';
 import { list, t } from '../i18n.ts';
 import { tablesXlsx, toCsv } from '../reports/export.ts';
 import { scopeSql, type UnitScope } from '../reports/queries.ts';
@@ -70,11 +71,11 @@ export function reasonKey(status: string, error: string | null): string {
 /** Local "YYYY-MM-DD HH:MM" in `tz`. */
 export function localMinute(d: Date | null, tz: string): string {
   if (!d) return '';
-  return new Intl.DateTimeFormat('sv-SE', { timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' }).format(d);
+  return dateTime(d, tz).slice(0, 16);
 }
 
 /** Header and body of the list (shared by CSV and XLSX). */
-export function deliveryListTable(rows: ExportRow[], tz = 'Asia/Shanghai'): { header: string[]; body: (string | number)[][] } {
+export function deliveryListTable(rows: ExportRow[], tz = DEFAULT_TIME_ZONE): { header: string[]; body: (string | number)[][] } {
   const header = list('bureau.delivery_export.header');
   const body = rows.map((r) => [
     r.code, r.title, t(`bureau.delivery_export.status.${r.status}`), t(`bureau.delivery_export.reason.${reasonKey(r.status, r.error)}`), r.error ?? '',

@@ -7,7 +7,8 @@
 // A skipped row that was never attempted is revived by planLateGroup (e.g. on resume/opt-in).
 import type { PoolClient } from 'pg';
 import type { AppContext } from '../app.ts';
-import { relaySettings, type RelaySettings } from './settings.ts';
+import { forwardsAutomatically } from '../registry/forwarding.ts';
+import type { RelaySettings } from './settings.ts';
 import { nextSendTime } from './windows.ts';
 
 export interface PlanGroup {
@@ -47,7 +48,9 @@ interface Row {
 /** Why `group` cannot get posts now, or null when it can. */
 export function skipReason(group: Pick<PlanGroup, 'kind' | 'status' | 'status_reason' | 'auto_forward'>): string | null {
   if (group.status !== 'active') return `group ${group.status}${group.status_reason ? `: ${group.status_reason}` : ''}`;
-  if (group.kind === 'parent' && !group.auto_forward) return 'auto-forward is off for this parent group';
+  if (group.kind === 'parent' && !forwardsAutomatically({ kind: group.kind, autoForward: group.auto_forward })) {
+    return 'auto-forward is off for this parent group';
+  }
   return null;
 }
 
@@ -107,7 +110,7 @@ const GROUP_COLUMNS = 'id, kind, status, status_reason, auto_forward, bot_accoun
  * Plans a captured post: one delivery per registered work/parent group its audience names, due at
  * the group's next relay window (urgent: at once, outside quiet hours). Idempotent.
  */
-export async function planPost(ctx: AppContext, postId: number, settings: RelaySettings = relaySettings()): Promise<PlanResult> {
+export async function planPost(ctx: AppContext, postId: number, settings: RelaySettings = ctx.settings.relay): Promise<PlanResult> {
   const log = ctx.log.child({ name: 'relay.plan', post: postId });
   const result = await inTransaction(ctx, async (client) => {
     const { rows: posts } = await client.query<PlanPost>('SELECT id, code, audience, urgent FROM post WHERE id = $1', [postId]);
@@ -126,7 +129,7 @@ export async function planPost(ctx: AppContext, postId: number, settings: RelayS
 }
 
 /** Gives a (newly registered or resumed) group the posts captured within the relevance period. */
-export async function planLateGroup(ctx: AppContext, groupId: number, settings: RelaySettings = relaySettings()): Promise<PlanResult> {
+export async function planLateGroup(ctx: AppContext, groupId: number, settings: RelaySettings = ctx.settings.relay): Promise<PlanResult> {
   const log = ctx.log.child({ name: 'relay.plan', group: groupId });
   const now = ctx.clock.now();
   const since = new Date(now.getTime() - settings.planning.relevanceDays * 86_400_000);
@@ -157,7 +160,7 @@ export async function planLateGroup(ctx: AppContext, groupId: number, settings: 
  * Runs planLateGroup for every work/parent group changed since `since` (registered, resumed,
  * auto-forward turned on, re-matched). Idempotent, so overlapping sweeps are harmless.
  */
-export async function planChangedGroups(ctx: AppContext, since: Date, settings: RelaySettings = relaySettings()): Promise<PlanResult & { groups: number }> {
+export async function planChangedGroups(ctx: AppContext, since: Date, settings: RelaySettings = ctx.settings.relay): Promise<PlanResult & { groups: number }> {
   const { rows } = await ctx.db.pool.query<{ id: number }>(
     "SELECT id FROM chat_group WHERE kind <> 'source' AND status = 'active' AND updated_at >= $1 ORDER BY id",
     [since],

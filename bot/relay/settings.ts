@@ -86,11 +86,3 @@ export function loadRelaySettings(file = RELAY_SETTINGS_FILE): RelaySettings {
   }
   return parseRelaySettings(data, file);
 }
-
-let cached: RelaySettings | undefined;
-
-/** content/relay.yml, read once per process (main.ts calls it at start so a bad file fails fast). */
-export function relaySettings(): RelaySettings {
-  cached ??= loadRelaySettings();
-  return cached;
-}

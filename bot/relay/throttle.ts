@@ -1,7 +1,7 @@
 // Throttle answers and the per-account backoff (15 min → 1 h → next local day).
 import type pg from 'pg';
 import { SendError } from '../chat-types.ts';
-import { localParts, nextLocalMidnight, zonedTime } from './tz.ts';
+import { localParts, nextLocalMidnight, zonedTime } from '../core/time.ts';
 
 const THROTTLE_TEXT = /\b1205\b|发送消息过于频繁|操作过于频繁/;
 

@@ -1,12 +1,13 @@
 // When a delivery may go out: relay windows per group kind, the school calendar, quiet hours and
 // the urgent lane. Pure functions over an explicit time zone.
+import { isWorkday } from '../core/calendar.ts';
 import {
   groupRelaySettingsSchema,
   type QuietHours,
   type RelaySettings,
   type RelayWindow,
 } from './settings.ts';
-import { localParts, pad, parseHm, zonedTime } from './tz.ts';
+import { localParts, pad, parseHm, zonedTime } from '../core/time.ts';
 
 export interface WindowGroup {
   kind: 'work' | 'parent' | 'source';
@@ -36,17 +37,11 @@ export function groupWindows(group: WindowGroup, settings: RelaySettings): Effec
   return { windows: own.data.windows ?? defaults, quiet: own.data.quiet ?? settings.quiet };
 }
 
-/** True when the local date is a working day under the calendar (Mon–Fri, holidays and 调休 applied). */
-export function isWorkday(date: string, weekday: number, calendar: RelaySettings['calendar']): boolean {
-  if (calendar.extraWorkdays.includes(date)) return true;
-  if (calendar.holidays.includes(date)) return false;
-  return weekday >= 1 && weekday <= 5;
-}
-
 function dayMatches(w: RelayWindow, date: string, weekday: number, calendar: RelaySettings['calendar']): boolean {
   if (w.days === 'daily') return true;
-  if (w.days === 'workdays') return isWorkday(date, weekday, calendar);
-  if (w.days === 'weekends') return !isWorkday(date, weekday, calendar);
+  // The official calendar (调休 Saturdays work, holiday weekdays do not), local overrides first.
+  if (w.days === 'workdays') return isWorkday(date, calendar);
+  if (w.days === 'weekends') return !isWorkday(date, calendar);
   return w.days.includes(weekday);
 }
 

@@ -19,9 +19,9 @@ import { fanoutProgress, formatProgress } from './progress.ts';
 import { createRecorder, type Outcome } from './record.ts';
 import { renderPost } from './render.ts';
 import { sendToRoom } from './send.ts';
-import { relaySettings, type RelaySettings } from './settings.ts';
+import type { RelaySettings } from './settings.ts';
 import { errorText } from './throttle.ts';
-import { localDay, nextLocalMidnight } from './tz.ts';
+import { localDay, nextLocalMidnight } from '../core/time.ts';
 
 export interface WorkerOptions {
   settings?: RelaySettings;
@@ -62,7 +62,7 @@ export interface RelayWorker {
 
 /** Starts the sender loop of one account. */
 export function startWorker(ctx: AppContext, account: Account, opts: WorkerOptions = {}): RelayWorker {
-  const settings = opts.settings ?? relaySettings();
+  const settings = opts.settings ?? ctx.settings.relay;
   const s = settings.sending;
   const tz = ctx.config.timeZone;
   const pool = ctx.db.pool;

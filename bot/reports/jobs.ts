@@ -3,10 +3,10 @@
 // no process ran (bot/reports/generate.ts catchUpReports: since the last stored city report, at
 // most 12, only the latest on a first start).
 import type { AppContext } from '../app.ts';
-import type { ScheduledJob, ScheduleSlot } from '../core/scheduler.ts';
+import type { JobContext, ScheduledJob, ScheduleSlot } from '../core/scheduler.ts';
 import { deliverSummaries } from './deliver.ts';
 import { catchUpReports, generatePeriod } from './generate.ts';
-import { periodOfSlot, REPORT_CRON, type ReportKind } from './periods.ts';
+import { generatedOn, REPORT_CRON, type ReportKind } from './periods.ts';
 
 const DESCRIPTION: Record<ReportKind, string> = {
   monthly: 'monthly coverage reports per county bureau and city-direct school, and the city roll-up (due the 25th)',
@@ -23,7 +23,7 @@ export function reportJob(kind: ReportKind): ScheduledJob {
     description: DESCRIPTION[kind],
     // Any slot within the last 400 days triggers one catch-up run, which fills every gap.
     catchUp: { days: 400, maxSlots: 1 },
-    async run(ctx: AppContext, slot: ScheduleSlot) {
+    async run(ctx: AppContext & Partial<Pick<JobContext, 'settings'>>, slot: ScheduleSlot) {
       const log = ctx.log.child({ name: 'reports', job: id });
       const deps = { db: ctx.db, clock: ctx.clock, log, timeZone: ctx.config.timeZone };
       if (slot.catchUp) {
@@ -32,7 +32,11 @@ export function reportJob(kind: ReportKind): ScheduledJob {
         if (ctx.config.dataDir) for (const p of periods) await deliverSummaries(ctx, await generatePeriod(deps, kind, p));
         return;
       }
-      const period = periodOfSlot(kind, slot.at, ctx.config.timeZone);
+      const period = generatedOn(kind, slot.at, ctx.config.timeZone, ctx.settings?.relay.calendar);
+      if (!period) {
+        log.debug({ slot: slot.name }, 'not a generation day');
+        return;
+      }
       const stored = await generatePeriod(deps, kind, period.period);
       log.info({ period: period.period, reports: stored.length, created: stored.filter((r) => r.created).length }, 'reports ready');
       // The summary documents (工作小结) under DATA_DIR/summaries/, e-mailed when SMTP is configured.

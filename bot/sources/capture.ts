@@ -71,8 +71,10 @@ export async function ensureSource(prisma: PrismaClient, ref: SourceRef): Promis
 const clip = (s: string, n: number) => (s.length > n ? s.slice(0, n - 1) + '…' : s);
 
 /**
- * Inserts the post unless its canonical key exists, and records the origin either way.
- * Safe under concurrency (the unique key decides; the loser reads the winner's row).
+ * Inserts the post unless its canonical key exists, and records the origin either way. Safe under
+ * concurrency, and gapless: a post takes its code (F123) only when it is created. Creators take the
+ * post-code counter's row lock, then look for the key again, so two sources racing with the same
+ * item never both insert (and never burn a code on a conflict).
  */
 export async function capturePost(prisma: PrismaClient, source: Source, item: CapturedItem, at: Date): Promise<CaptureResult> {
   let key = item.canonicalKey ?? canonicalKey(item);
@@ -80,43 +82,50 @@ export async function capturePost(prisma: PrismaClient, source: Source, item: Ca
     const earlier = await prisma.post.findFirst({ where: { canonicalKey: { in: item.sameAs } }, select: { canonicalKey: true } });
     if (earlier) key = earlier.canonicalKey;
   }
-  // One statement (one commit): insert the post unless its key exists, then its origin.
-  const rows = await prisma.$queryRawUnsafe<{ id: number; created: boolean }[]>(
-    `WITH ins AS (
-       INSERT INTO post (source_id, kind, title, summary, url, media, canonical_key, audience, urgent, confirm_words, captured_at, published_at, created_by)
-       VALUES ($1, $2::"PostKind", $3, $4, $5, $6::jsonb, $7, $8::"Audience", $9, $10::text[], $11, $12, $13)
-       ON CONFLICT (canonical_key) DO NOTHING
-       RETURNING id),
-     p AS (
-       SELECT id, true AS created FROM ins
-       UNION ALL
-       SELECT id, false AS created FROM post WHERE canonical_key = $7 AND NOT EXISTS (SELECT 1 FROM ins)),
-     o AS (
-       INSERT INTO post_origin (post_id, source_id, external_id, seen_at)
-       SELECT id, $1, $14, $11 FROM p
-       ON CONFLICT DO NOTHING)
-     SELECT id, created FROM p`,
-    source.id,
-    item.kind,
-    clip(item.title.trim() || '(无标题)', 200),
-    clip((item.summary ?? '').trim(), 1000),
-    item.url ?? null,
-    JSON.stringify(item.media ?? []),
-    key,
-    item.audience ?? 'all',
-    item.urgent ?? false,
-    item.confirmWords ?? [],
-    at,
-    item.publishedAt ?? null,
-    item.createdBy ?? null,
-    item.externalId ?? '',
-  );
-  let row = rows[0];
-  if (!row) {
-    // A concurrent insert committed after this statement's snapshot: neither branch saw a row.
-    const id = (await prisma.post.findUniqueOrThrow({ where: { canonicalKey: key } })).id;
-    await prisma.postOrigin.createMany({ data: [{ postId: id, sourceId: source.id, externalId: item.externalId ?? '', seenAt: at }], skipDuplicates: true });
-    row = { id, created: false };
+  const origin = (postId: number) =>
+    prisma.postOrigin.createMany({ data: [{ postId, sourceId: source.id, externalId: item.externalId ?? '', seenAt: at }], skipDuplicates: true });
+  // Fast path: a repeat (another account, another channel, a second push) takes no lock.
+  const existing = await prisma.post.findUnique({ where: { canonicalKey: key }, select: { id: true } });
+  let row: { id: number; created: boolean };
+  if (existing) {
+    await origin(existing.id);
+    row = { id: existing.id, created: false };
+  } else {
+    row = await prisma.$transaction(
+      async (tx) => {
+        await tx.$queryRawUnsafe('SELECT last FROM post_code_counter WHERE id = 1 FOR UPDATE');
+        const again = await tx.post.findUnique({ where: { canonicalKey: key }, select: { id: true } });
+        if (again) {
+          await tx.postOrigin.createMany({ data: [{ postId: again.id, sourceId: source.id, externalId: item.externalId ?? '', seenAt: at }], skipDuplicates: true });
+          return { id: again.id, created: false };
+        }
+        const ins = await tx.$queryRawUnsafe<{ id: number }[]>(
+          `WITH p AS (
+             INSERT INTO post (source_id, kind, title, summary, url, media, canonical_key, audience, urgent, confirm_words, captured_at, published_at, created_by)
+             VALUES ($1, $2::"PostKind", $3, $4, $5, $6::jsonb, $7, $8::"Audience", $9, $10::text[], $11, $12, $13)
+             RETURNING id),
+           o AS (
+             INSERT INTO post_origin (post_id, source_id, external_id, seen_at) SELECT id, $1, $14, $11 FROM p)
+           SELECT id FROM p`,
+          source.id,
+          item.kind,
+          clip(item.title.trim() || '(无标题)', 200),
+          clip((item.summary ?? '').trim(), 1000),
+          item.url ?? null,
+          JSON.stringify(item.media ?? []),
+          key,
+          item.audience ?? 'all',
+          item.urgent ?? false,
+          item.confirmWords ?? [],
+          at,
+          item.publishedAt ?? null,
+          item.createdBy ?? null,
+          item.externalId ?? '',
+        );
+        return { id: ins[0].id, created: true };
+      },
+      { timeout: 30_000, maxWait: 30_000 },
+    );
   }
   const { id, created } = row;
   const post = await prisma.post.findUniqueOrThrow({ where: { id } });

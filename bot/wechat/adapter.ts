@@ -9,6 +9,7 @@ import { SendError } from '../chat-types.ts';
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../log.ts';
 import { decodeAppMsg, parseArticles, parseQuote } from './appmsg.ts';
+import { cleanText } from './clean.ts';
 
 /** What each puppet can send, read from its source (see README "Sources of posts"). */
 export function capabilitiesOf(puppet: string): SendCapabilities {
@@ -87,7 +88,7 @@ export function createChatPort(wechaty: Wechaty, accountName: string, puppet: st
       const room = await roomOf(roomId);
       const members = await room.memberAll();
       const out: Member[] = [];
-      for (const m of members) out.push({ id: m.id, name: (await room.alias(m).catch(() => undefined)) || m.name() });
+      for (const m of members) out.push({ id: m.id, name: cleanText((await room.alias(m).catch(() => undefined)) || m.name()) });
       return out;
     },
     rooms: async () => {
@@ -99,7 +100,7 @@ export function createChatPort(wechaty: Wechaty, accountName: string, puppet: st
 }
 
 async function roomInfo(r: Room): Promise<RoomInfo> {
-  const topic = await r.topic();
+  const topic = cleanText(await r.topic());
   const members = await r.memberAll().catch(() => []);
   return { roomId: r.id, topic, memberCount: members.length };
 }
@@ -142,7 +143,7 @@ export interface WechatAdapter {
 async function rawContent(wechaty: Wechaty, msg: Message): Promise<string> {
   try {
     const raw = (await (wechaty.puppet as unknown as { messageRawPayload(id: string): Promise<unknown> }).messageRawPayload(msg.id)) as { Content?: string; text?: string; OriContent?: string };
-    return raw?.Content ?? raw?.OriContent ?? raw?.text ?? '';
+    return cleanText(raw?.Content ?? raw?.OriContent ?? raw?.text ?? '');
   } catch {
     return '';
   }
@@ -154,7 +155,7 @@ async function articlesOf(wechaty: Wechaty, msg: Message, raw: string): Promise<
   if (fromRaw.length) return fromRaw;
   try {
     const link = await msg.toUrlLink();
-    return [{ title: link.title(), description: link.description() ?? '', url: decodeAppMsg(link.url()), thumbnailUrl: link.thumbnailUrl() }];
+    return [{ title: cleanText(link.title()), description: cleanText(link.description() ?? ''), url: cleanText(decodeAppMsg(link.url())), thumbnailUrl: link.thumbnailUrl() }];
   } catch {
     return [];
   }
@@ -168,6 +169,19 @@ export function attachAdapter(opts: AdapterOptions): WechatAdapter {
   const inflight = new Set<Promise<void>>();
   const done = new Map<string, Promise<void>>();
   const waiters = new Map<string, () => void>();
+  // Messages of one chat (a room, or one person's private chat) go through the pipeline one after
+  // another, in the order they arrived: "#班级 X" then "#自动转发 开" sent back to back must not
+  // overtake each other. Different chats still run side by side.
+  const chats = new Map<string, Promise<void>>();
+  function inChatOrder(key: string, fn: () => Promise<void>): Promise<void> {
+    const run = (chats.get(key) ?? Promise.resolve()).catch(() => undefined).then(fn);
+    chats.set(key, run);
+    const forget = () => {
+      if (chats.get(key) === run) chats.delete(key);
+    };
+    run.then(forget, forget);
+    return run;
+  }
 
   function track(id: string | undefined, p: Promise<void>): void {
     const q = p.catch((err) => log.error({ err }, 'chat event failed')).finally(() => {
@@ -203,15 +217,15 @@ export function attachAdapter(opts: AdapterOptions): WechatAdapter {
     const raw = kind === 'article' || kind === 'channel_video' || kind === 'mini_program' ? await rawContent(wechaty, msg) : undefined;
     const article = kind === 'article' ? await articlesOf(wechaty, msg, raw ?? '') : undefined;
     // Article messages carry XML as text on wechat4u: give the domain the title instead.
-    const text = kind === 'article' ? (article?.[0]?.title ?? '') : kind === 'channel_video' ? '' : msg.text();
+    const text = cleanText(kind === 'article' ? (article?.[0]?.title ?? '') : kind === 'channel_video' ? '' : msg.text());
     const senderIsBot = talker.type() === types.Contact.Official;
     // Downloaded only if a source step captures the message (never for ordinary group chatter).
     const file = kind === 'image' || kind === 'video' || kind === 'file'
       ? { load: async () => { const box = await msg.toFileBox(); return { name: box.name, bytes: await box.toBuffer() }; } }
       : undefined;
     if (room) {
-      const topic = await room.topic();
-      const senderName = (await room.alias(talker).catch(() => undefined)) || talker.name();
+      const topic = cleanText(await room.topic());
+      const senderName = cleanText((await room.alias(talker).catch(() => undefined)) || talker.name());
       // wechat4u turns a quote-reply into "「name：quoted」\n- - -…\nreply" text.
       const quote = kind === 'text' ? parseQuote(text) : undefined;
       let quotedSelf: boolean | undefined;
@@ -227,7 +241,7 @@ export function attachAdapter(opts: AdapterOptions): WechatAdapter {
       await pipeline.group(g, account);
     } else {
       const p: PrivateMessage = {
-        messageId: msg.id, senderId: talker.id, senderName: talker.name(), senderIsOfficial: senderIsBot, self: false,
+        messageId: msg.id, senderId: talker.id, senderName: cleanText(talker.name()), senderIsOfficial: senderIsBot, self: false,
         kind, text, article, raw, file, at,
       };
       await pipeline.private(p, account);
@@ -237,11 +251,11 @@ export function attachAdapter(opts: AdapterOptions): WechatAdapter {
   const room = (ev: RoomEvent) => pipeline.room(ev, account);
   const isSelf = (c: Contact) => c.id === wechaty.currentUser?.id;
   const handlers = {
-    message: (msg: Message) => track(msg.id, onMessage(msg)),
+    message: (msg: Message) => track(msg.id, inChatOrder(msg.room()?.id ?? `private:${msg.talker()?.id ?? msg.id}`, () => onMessage(msg))),
     'room-join': (r: Room, invitees: Contact[], inviter: Contact) =>
       track(undefined, (async () => {
         const info = await roomInfo(r);
-        if (invitees.some(isSelf)) await room({ type: 'bot_joined', room: info, inviterId: inviter?.id, inviterName: inviter?.name(), at: clock.now() });
+        if (invitees.some(isSelf)) await room({ type: 'bot_joined', room: info, inviterId: inviter?.id, inviterName: cleanText(inviter?.name()), at: clock.now() });
         else await room({ type: 'members_changed', roomId: r.id, memberCount: info.memberCount, at: clock.now() });
       })()),
     'room-leave': (r: Room, leavers: Contact[]) =>
@@ -250,7 +264,7 @@ export function attachAdapter(opts: AdapterOptions): WechatAdapter {
         else await room({ type: 'members_changed', roomId: r.id, memberCount: (await roomInfo(r)).memberCount, at: clock.now() });
       })()),
     'room-topic': (r: Room, newTopic: string, oldTopic: string) =>
-      track(undefined, room({ type: 'topic_changed', roomId: r.id, newTopic, oldTopic, at: clock.now() })),
+      track(undefined, room({ type: 'topic_changed', roomId: r.id, newTopic: cleanText(newTopic), oldTopic: cleanText(oldTopic), at: clock.now() })),
     // Rooms are only complete after `ready`: discover them (and re-match groups) then.
     ready: () =>
       track(undefined, (async () => {

@@ -15,6 +15,7 @@ import { coverageByPost, type CoverageBy } from '../../bot/ledger/coverage.ts';
 import { memberKey } from '../../bot/ledger/member-key.ts';
 import { createLogger } from '../../bot/log.ts';
 import { withBenchDatabase } from './_database.ts';
+import { contentSettings } from '../../bot/core/settings.ts';
 
 const arg = (name: string, dflt: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -67,6 +68,7 @@ await withBenchDatabase('ledger', 4, async (db) => {
     clock: systemClock,
     log,
     config: { dataDir: os.tmpdir(), puppet: 'mock', botName: 'bench', httpPort: 0, httpHost: '127.0.0.1', timeZone: 'Asia/Shanghai', logLevel: 'warn' },
+    settings: contentSettings(),
     ledgerSecret: secret,
   };
   const account: Account = { id: 1, name: 'bench', chat: {} as Account['chat'] };

@@ -10,6 +10,7 @@ import { createLogger } from '../../bot/log.ts';
 import { codesIn } from '../../bot/relay/render.ts';
 import type { RelaySettings } from '../../bot/relay/settings.ts';
 import { startWorker } from '../../bot/relay/worker.ts';
+import { contentSettings } from '../../bot/core/settings.ts';
 
 const url = process.env.CRASH_DB_URL!;
 const accounts = JSON.parse(process.env.CRASH_ACCOUNTS!) as { id: number; name: string }[];
@@ -45,7 +46,7 @@ function fileChat(accountName: string): ChatPort {
 
 const db = connect(url, { max: accounts.length * 2 + 2 });
 const log = createLogger({ level: 'error', pretty: false, destination: process.stderr as never });
-const ctx = { db, clock: systemClock, log, config: loadConfig({}), ledgerSecret: 'crash-test-ledger-secret-0123456789' };
+const ctx = { db, clock: systemClock, log, config: loadConfig({}), settings: contentSettings(), ledgerSecret: 'crash-test-ledger-secret-0123456789' };
 const workers = accounts.map((a) => startWorker(ctx, { id: a.id, name: a.name, chat: fileChat(a.name) }, { settings, stopWhenIdle: true }));
 process.stdout.write('ready\n');
 await Promise.all(workers.map((w) => w.done));

@@ -1,6 +1,7 @@
 // Activity material (#活动) through the REAL wechaty-puppet-wechat4u, offline: photos and videos
 // arrive as raw WeChat messages (MsgType 3 / 43) and are downloaded through wechat4u's own
 // webwxgetmsgimg / webwxgetvideo requests, answered by the fake.
+import { contentSettings } from '../../bot/core/settings.ts';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -64,7 +65,7 @@ beforeAll(async () => {
   fake = installWebWechatFake([ZHANG, LI, WORK]);
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'w4u-activity-'));
   const { log } = captureLog('debug');
-  const ctx: AppContext = { db, clock: fixedClock('2026-11-23T09:00:00+08:00'), log, config: loadConfig({ DATA_DIR: dir }), ledgerSecret: db.ledgerSecret };
+  const ctx: AppContext = { db, clock: fixedClock('2026-11-23T09:00:00+08:00'), log, config: loadConfig({ DATA_DIR: dir }), settings: contentSettings(), ledgerSecret: db.ledgerSecret };
   const puppet = new PuppetWechat4u();
   wechaty = WechatyBuilder.build({ name: path.join(dir, 'w4u-activity'), puppet });
   const row = await ensureAccount(db.prisma, 'w4u-activity', 'wechaty-puppet-wechat4u');

@@ -183,6 +183,23 @@ describe('demo: two schools, two accounts, two days at the start of the spring s
   });
 });
 
+describe('demo: the same scenario twice', () => {
+  it('gives the same report byte for byte, apart from the wall time (seeded, independent of machine speed)', async () => {
+    const reports: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const db = await freshDb();
+      try {
+        const run = await runDemo({ scenario: fixture('small.json'), databaseUrl: db.url, ledgerSecret: db.ledgerSecret, out: quiet, logLevel: 'fatal' });
+        reports.push(JSON.stringify({ ...run.report, wallSeconds: 0 }, null, 1));
+      } finally {
+        await db.drop();
+      }
+    }
+    expect(JSON.parse(reports[0]).posts.length).toBeGreaterThan(0);
+    expect(reports[1]).toBe(reports[0]);
+  }, 480_000);
+});
+
 describe('demo: re-login with new ids and an urgent admin post', () => {
   let db: TestDb;
   let r: DemoResult;

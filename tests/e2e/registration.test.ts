@@ -108,13 +108,11 @@ describe('registering groups by chat commands', () => {
   it('bot removed → left; re-added → back only after the owner confirms', async () => {
     const cls = [...w.mocker.cacheRoomPayload.values()].find((r) => r.topic === '三年级2班家长群')!;
     const room = w.mocker.RoomMock.load(cls.id);
-    room.remove(w.bot).by(w.person('王妈妈').contact);
-    await new Promise((r) => setTimeout(r, 20));
+    await w.after('room-leave', () => room.remove(w.bot).by(w.person('王妈妈').contact));
     await w.settle();
     const left = await db.prisma.chatGroup.findFirstOrThrow({ where: { kind: 'parent' } });
     expect(left).toMatchObject({ status: 'left', statusReason: 'removed' });
-    room.add(w.bot).by(w.person('王妈妈').contact);
-    await new Promise((r) => setTimeout(r, 20));
+    await w.after('room-join', () => room.add(w.bot).by(w.person('王妈妈').contact));
     await w.settle();
     expect(w.sent(room.id).at(-1)).toContain('请登记人(李老师)发送 #恢复 确认');
     expect((await db.prisma.chatGroup.findFirstOrThrow({ where: { kind: 'parent' } })).status).toBe('left');
@@ -127,8 +125,7 @@ describe('registering groups by chat commands', () => {
 
   it('a topic change seen live updates the record', async () => {
     const work = [...w.mocker.cacheRoomPayload.values()].find((r) => r.topic === '城东小学教师工作群' && r.memberIdList.length === 3)!;
-    w.mocker.RoomMock.load(work.id).topic('城东小学全体教师').by(w.person('张老师').contact);
-    await new Promise((r) => setTimeout(r, 20));
+    await w.after('room-topic', () => w.mocker.RoomMock.load(work.id).topic('城东小学全体教师').by(w.person('张老师').contact));
     await w.settle();
     expect(await db.prisma.chatGroup.count({ where: { topic: '城东小学全体教师' } })).toBe(1);
     expect(await audits('group.topic_changed')).toBe(1);

@@ -4,7 +4,7 @@ import { types } from 'wechaty';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { planPost } from '../../bot/relay/plan.ts';
 import { relayReconciler } from '../../bot/relay/reconcile.ts';
-import { localMinute } from '../../bot/relay/tz.ts';
+import { localMinute } from '../../bot/core/time.ts';
 import { startWorker } from '../../bot/relay/worker.ts';
 import { chatWorld, REFERENCE_TIME, type ChatWorld } from '../helpers/chat-fixture.ts';
 import { freshDb, importOrgCodes, type TestDb } from '../helpers/db.ts';

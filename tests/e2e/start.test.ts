@@ -51,3 +51,24 @@ describe('npm start without WeChat', () => {
     expect(await second.stop()).toBe(0);
   }, 120_000);
 });
+
+describe('npm start with a bad setting', () => {
+  it('stops before anything starts, with the sentence that says how to fix it (not "the puppet could not start")', async () => {
+    const data = fs.mkdtempSync(path.join(os.tmpdir(), 'antifraud-badsetting-'));
+    const child = spawn('node', ['--import', 'tsx', 'bot/main.ts'], {
+      env: { ...process.env, DATA_DIR: data, DATABASE_URL: '', HTTP_PORT: '0', LOG_LEVEL: 'info', CONFIRM_WINDOW_DAYS: 'a week', REMIND_MAX_ROUNDS: '9' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    expect(code).toBe(78);
+    expect(out).toContain('CONFIRM_WINDOW_DAYS must be a number of days such as 7');
+    expect(out).toContain('REMIND_MAX_ROUNDS must be at most 7');
+    expect(out).not.toContain('could not start');
+    expect(out).not.toContain('database ready');
+    expect(fs.existsSync(path.join(data, 'postgres'))).toBe(false);
+    fs.rmSync(data, { recursive: true, force: true });
+  }, 60_000);
+});

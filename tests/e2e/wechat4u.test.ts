@@ -21,6 +21,7 @@ import { installFatalHandlers } from '../../bot/wechat/fatal.ts';
 import { freshDb, type TestDb } from '../helpers/db.ts';
 import { captureLog } from '../helpers/log.ts';
 import { BOT, installWebWechatFake, rawArticlePush, rawChannelShare, type RawContact } from '../helpers/wechat4u-fake.ts';
+import { contentSettings } from '../../bot/core/settings.ts';
 
 const ZHANG: RawContact = { UserName: '@zhang0000000000000000000000000001', NickName: '张老师', ContactFlag: 3 };
 const LI: RawContact = { UserName: '@li000000000000000000000000000000001', NickName: '李老师', ContactFlag: 3 };
@@ -55,7 +56,7 @@ beforeAll(async () => {
   fake = installWebWechatFake([ZHANG, LI, NATIONAL, WORK]);
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'w4u-'));
   const { log } = captureLog('debug');
-  const ctx: AppContext = { db, clock: fixedClock('2026-11-23T09:00:00+08:00'), log, config: loadConfig({}), ledgerSecret: db.ledgerSecret };
+  const ctx: AppContext = { db, clock: fixedClock('2026-11-23T09:00:00+08:00'), log, config: loadConfig({}), settings: contentSettings(), ledgerSecret: db.ledgerSecret };
   const puppet = new PuppetWechat4u();
   wechaty = WechatyBuilder.build({ name: path.join(dir, 'w4u-test'), puppet });
   const row = await ensureAccount(db.prisma, 'w4u-test', 'wechaty-puppet-wechat4u');

@@ -19,6 +19,7 @@ import { createSourceCapture } from '../../bot/sources/inbound.ts';
 import { attachAdapter, createChatPort, type WechatAdapter } from '../../bot/wechat/adapter.ts';
 import type { TestDb } from './db.ts';
 import { captureLog } from './log.ts';
+import { contentSettings } from '../../bot/core/settings.ts';
 
 export const REFERENCE_TIME = '2026-11-23T09:00:00+08:00';
 
@@ -61,7 +62,7 @@ export async function chatWorld(opts: WorldOptions) {
   const captured = captureLog('debug');
   const clock = fixedClock(REFERENCE_TIME);
   const config = loadConfig({ LOG_LEVEL: 'debug' });
-  const ctx: AppContext = { db: opts.db, clock, log: captured.log, config, ledgerSecret: opts.db.ledgerSecret };
+  const ctx: AppContext = { db: opts.db, clock, log: captured.log, config, settings: contentSettings(), ledgerSecret: opts.db.ledgerSecret };
   const mocker = new mock.Mocker();
   const puppet = new PuppetMock({ mocker });
   // Trap of the mock: Room.sync() marks the room's members dirty under the room id, and Wechaty
@@ -161,12 +162,19 @@ export async function chatWorld(opts: WorldOptions) {
       }),
     /** Texts the bot sent to a room or contact. */
     sent: (id: string) => sentBy(id).map((m) => m.text ?? ''),
-    /** Fires `ready` (as a puppet does after login) and waits for the re-match. */
-    ready: async () => {
-      puppet.emit('ready', { data: 'ready' });
-      await new Promise((r) => setTimeout(r, 20));
+    /**
+     * Runs `trigger` and waits until Wechaty has emitted `event` and the adapter has handled it
+     * (the adapter listens first, so its work is in flight when this listener fires). No sleeps:
+     * a loaded machine may take any time to emit.
+     */
+    after: async (event: 'room-join' | 'room-leave' | 'room-topic' | 'ready', trigger: () => void): Promise<void> => {
+      const seen = new Promise<void>((resolve) => wechaty.once(event as never, (() => resolve()) as never));
+      trigger();
+      await seen;
       await adapter.settled();
     },
+    /** Fires `ready` (as a puppet does after login) and waits for the re-match. */
+    ready: () => world.after('ready', () => puppet.emit('ready', { data: 'ready' })),
     /** Simulates a wechat4u re-login: every room gets a new id (same topic and members). */
     relogin: async (): Promise<Map<string, RoomMock>> => {
       const renamed = new Map<string, RoomMock>();

@@ -7,6 +7,7 @@ import { fixedClock } from '../../bot/clock.ts';
 import type { Logger } from '../../bot/log.ts';
 import { memberKey } from '../../bot/ledger/member-key.ts';
 import type { TestDb } from './db.ts';
+import { contentSettings } from '../../bot/core/settings.ts';
 
 export const REF_TIME = '2026-03-02T12:00:00+08:00'; // a Monday
 
@@ -112,6 +113,7 @@ export function appContext(db: TestDb, log: Logger, at = REF_TIME): AppContext &
       timeZone: 'Asia/Shanghai',
       logLevel: 'debug',
     },
+    settings: contentSettings(),
     ledgerSecret: db.ledgerSecret,
   };
 }

@@ -9,6 +9,7 @@ import type { Db } from '../../bot/db/client.ts';
 import type { Logger } from '../../bot/log.ts';
 import { silentLogger } from '../../bot/log.ts';
 import { loadRelaySettings, type RelaySettings } from '../../bot/relay/settings.ts';
+import { contentSettings } from '../../bot/core/settings.ts';
 
 export interface WorldGroup {
   id: number;
@@ -155,5 +156,5 @@ export function testSettings(sending: Partial<RelaySettings['sending']> = {}, re
 
 /** An AppContext over a test database. */
 export function testContext(db: Db & { ledgerSecret: string }, clock: Clock, log: Logger = silentLogger()): AppContext {
-  return { db, clock, log, config: loadConfig({}), ledgerSecret: db.ledgerSecret };
+  return { db, clock, log, config: loadConfig({}), settings: contentSettings(), ledgerSecret: db.ledgerSecret };
 }

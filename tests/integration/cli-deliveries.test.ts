@@ -25,10 +25,13 @@ describe('antifraud deliveries', () => {
     );
     const r = await cli(['deliveries', post.code.toLowerCase()]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain(`${post.code} 警惕冒充客服退款诈骗`);
-    expect(r.stdout).toContain('3 group(s): pending 1, sending 0, sent 0, failed 0, unknown 1, skipped 1');
+    expect(r.stdout).toContain(`${post.code}《警惕冒充客服退款诈骗》`);
+    expect(r.stdout).toContain('共 3 个群:待发送 1,发送中 0,已发送 0,失败 0,未知 1,跳过 1');
     expect(r.stdout).toMatch(/parent-cli-1-\d+-1\s+parent\s+示例小学\s+cli-1\s+跳过.*auto-forward is off for this parent group/);
     expect(r.stdout).toMatch(/未知.*socket hang up/);
+    // Times in the configured zone, like every CLI time: the work groups' window opens at 08:30 Beijing time.
+    expect(r.stdout).toContain('2026-11-27 08:30:00');
+    expect(r.stdout).not.toContain('00:30:00Z');
     const json = JSON.parse((await cli(['deliveries', post.code, '--json'])).stdout);
     expect(json.rows).toHaveLength(3);
     const unknown = await cli(['deliveries', '--unknown']);
@@ -39,8 +42,8 @@ describe('antifraud deliveries', () => {
   it('says what is wrong with a bad code', async () => {
     const r = await cli(['deliveries', 'F999999']);
     expect(r.code).toBe(1);
-    expect(r.stderr.trim()).toBe('antifraud: no post has the code F999999 (codes look like F12)');
+    expect(r.stderr.trim()).toBe('antifraud: 没有编号为 F999999 的推送(编号形如 F12)。用 `antifraud posts` 查看全部推送。');
     const none = await cli(['deliveries']);
-    expect(none.stderr.trim()).toBe('antifraud: name a post code (e.g. `antifraud deliveries F12`) or use --unknown');
+    expect(none.stderr.trim()).toBe('antifraud: 请给出推送编号(例如 `antifraud deliveries F12`),或使用 --unknown。');
   }, 60_000);
 });

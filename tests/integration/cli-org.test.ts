@@ -33,7 +33,7 @@ describe('antifraud CLI', () => {
     expect(second.stdout).toContain('created 0 unit(s), 19 already present');
     expect(second.stdout).not.toMatch(/[2-9A-Z]{4}-[2-9A-Z]{4}/);
     expect(await db.prisma.orgUnit.count()).toBe(19);
-  });
+  }, 90_000); // two CLI runs: each starts node + tsx, slow on a loaded machine
 
   it('rejects a broken CSV with one sentence and a non-zero exit, changing nothing', async () => {
     const file = path.join(os.tmpdir(), `bad-${process.pid}.csv`);

@@ -89,9 +89,9 @@ describe('the delivery list export', () => {
     expect(fs.readFileSync(csv, 'utf8')).toContain('throttled (1205)');
     const bad = await runCli(db, ['deliveries', w.post.code, '--csv', csv, '--status', 'failed,lost']);
     expect(bad.code).toBe(1);
-    expect(bad.stderr).toContain('--status is a list of pending, sending, sent, failed, unknown, skipped');
+    expect(bad.stderr).toContain('--status 是以逗号分隔的状态:pending,sending,sent,failed,unknown,skipped(收到的是"failed,lost")');
     const nowhere = await runCli(db, ['deliveries', w.post.code, '--csv', path.join(tmp, 'missing/dir/x.csv')]);
-    expect(nowhere.stderr).toContain('cannot write');
+    expect(nowhere.stderr).toContain('无法写入');
     expect(nowhere.code).toBe(1);
   });
 

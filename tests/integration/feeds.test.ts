@@ -9,6 +9,7 @@ import type { SourcesConfig } from '../../bot/sources/config.ts';
 import { pollAllFeeds } from '../../bot/sources/feeds.ts';
 import { freshDb, type TestDb } from '../helpers/db.ts';
 import { captureLog } from '../helpers/log.ts';
+import { contentSettings } from '../../bot/core/settings.ts';
 
 const RSS = `<?xml version="1.0" encoding="UTF-8"?>
 <rss version="2.0"><channel><title>国家反诈中心(镜像)</title>
@@ -67,7 +68,7 @@ afterAll(async () => {
 
 function ctxWith() {
   const cap = captureLog('debug');
-  const ctx: AppContext = { db, clock: fixedClock('2026-11-23T09:00:00+08:00'), log: cap.log, config: loadConfig({}), ledgerSecret: db.ledgerSecret };
+  const ctx: AppContext = { db, clock: fixedClock('2026-11-23T09:00:00+08:00'), log: cap.log, config: loadConfig({}), settings: contentSettings(), ledgerSecret: db.ledgerSecret };
   return { ctx, cap };
 }
 const cfg = (paths: string[]): SourcesConfig => ({ channels: [], admins: [], pollMinutes: 30, feeds: paths.map((p) => ({ url: base + p, scope: 'national' as const })) });

@@ -199,11 +199,12 @@ describe('antifraud coverage / posts (CLI)', () => {
     expect(j.rows).toHaveLength(10);
     const bad = await run('coverage', p.code, '--by', 'class');
     expect(bad).toMatchObject({ out: '', code: 1 });
-    expect(bad.err).toBe('antifraud: --by must be county, school or group\n');
+    expect(bad.err).toBe('antifraud: --by 只能是 county、school 或 group\n');
+    // The CLI speaks Chinese first, like its tables (issue 11: "no post has the code F102" was English).
     const unknown = await run('coverage', 'F424242');
-    expect(unknown.err).toBe('antifraud: no post has the code F424242 — list them with `antifraud posts`\n');
+    expect(unknown.err).toBe('antifraud: 没有编号为 F424242 的推送。用 `antifraud posts` 查看全部推送及其编号。\n');
     const since = await run('posts', '--since', 'yesterday');
-    expect(since.err).toBe('antifraud: --since must be a date such as 2026-03-01 (got "yesterday")\n');
+    expect(since.err).toBe('antifraud: --since 需要一个日期,例如 2026-03-01(收到的是"yesterday")。\n');
     const posts = await run('posts', '--since', '2026-03-01');
     expect(posts.out.split('\n')[2]).toMatch(new RegExp(`^${p.code} +警惕刷单返利诈骗 +03-02 12:00 +10 +0 +350 +258 +73.7%$`));
   });

@@ -115,12 +115,12 @@ describe('#提醒 开|关', () => {
 describe('reminders', () => {
   it('fire at 19:30 for parent groups and 16:00 on workdays for work groups by default', () => {
     expect(cronFor('parent', DEFAULT_LEDGER_SETTINGS)).toBe('30 19 * * *');
-    expect(cronFor('work', DEFAULT_LEDGER_SETTINGS)).toBe('0 16 * * 1-5');
+    expect(cronFor('work', DEFAULT_LEDGER_SETTINGS)).toBe('0 16 * * *'); // workdays decided by the official calendar
     const settings = jobContext(ctx).settings;
-    expect([parentJob.id, cronOf(parentJob, settings), workJob.id, cronOf(workJob, settings)]).toEqual(['reminders-parent', '30 19 * * *', 'reminders-work', '0 16 * * 1-5']);
+    expect([parentJob.id, cronOf(parentJob, settings), workJob.id, cronOf(workJob, settings)]).toEqual(['reminders-parent', '30 19 * * *', 'reminders-work', '0 16 * * *']);
     // The time of day follows the settings the job context carries (REMIND_PARENT_AT / REMIND_WORK_AT).
     const later = { ...settings, ledger: { ...DEFAULT_LEDGER_SETTINGS, remindParentAt: '20:05', remindWorkAt: '09:00' } };
-    expect([cronOf(parentJob, later), cronOf(workJob, later)]).toEqual(['5 20 * * *', '0 9 * * 1-5']);
+    expect([cronOf(parentJob, later), cronOf(workJob, later)]).toEqual(['5 20 * * *', '0 9 * * *']);
   });
 
   it('remind the next evening, name non-confirmers, tell the owner, once a day, escalate on the second round', async () => {

@@ -7,7 +7,7 @@ import { planLateGroup, planPost } from '../../bot/relay/plan.ts';
 import { relayReconciler } from '../../bot/relay/reconcile.ts';
 import { deliveriesOf, unknownDeliveries } from '../../bot/relay/report.ts';
 import { throttleAccount } from '../../bot/relay/throttle.ts';
-import { localMinute } from '../../bot/relay/tz.ts';
+import { localMinute } from '../../bot/core/time.ts';
 import { startWorker } from '../../bot/relay/worker.ts';
 import { freshDb, type TestDb } from '../helpers/db.ts';
 import { captureLog } from '../helpers/log.ts';

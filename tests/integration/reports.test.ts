@@ -11,6 +11,7 @@ import annual from '../../schedules/report-annual.ts';
 import halfYear from '../../schedules/report-half-year.ts';
 import { captureLog } from '../helpers/log.ts';
 import { bureauWorld, TEACHER_NAMES } from '../helpers/bureau-world.ts';
+import { contentSettings } from '../../bot/core/settings.ts';
 import { jobContext } from '../helpers/job-context.ts';
 import { freshDb, type TestDb } from '../helpers/db.ts';
 
@@ -18,7 +19,7 @@ let db: TestDb;
 let w: Awaited<ReturnType<typeof bureauWorld>>;
 const clock = fixedClock('2026-11-23T00:00:00Z'); // 08:00 on 23 Nov in Qinzhou: the monthly slot
 const logs = captureLog('info');
-const ctx = () => jobContext({ db, clock, log: logs.log, config: { timeZone: 'Asia/Shanghai' }, ledgerSecret: 'x' } as unknown as AppContext);
+const ctx = () => jobContext({ db, clock, log: logs.log, config: { timeZone: 'Asia/Shanghai' }, settings: contentSettings(), ledgerSecret: 'x' } as unknown as AppContext);
 const slot = (at: Date, catchUp = false) => new ScheduleSlot(at, at.toISOString(), catchUp);
 
 beforeAll(async () => {
@@ -99,7 +100,7 @@ describe('catch-up after missed slots', () => {
   it('are schedule files the runner accepts, with stable ids', async () => {
     const files = ['report-monthly.ts', 'report-half-year.ts', 'report-annual.ts'];
     const jobs = await Promise.all(files.map(async (f) => checkJob((await import(`../../schedules/${f}`)).default, f)));
-    expect(jobs.map((j) => [j.id, j.cron])).toEqual([['report-monthly', '0 8 23 * *'], ['report-half-year', '0 8 18 6 *'], ['report-annual', '0 8 18 12 *']]);
+    expect(jobs.map((j) => [j.id, j.cron])).toEqual([['report-monthly', '0 8 * * *'], ['report-half-year', '0 8 * 6 *'], ['report-annual', '0 8 * 12 *']]); // daily: the job generates on the (calendar-adjusted) generation day
   });
 
   it('generates every monthly report whose slot passed while nothing ran, once across processes', async () => {

@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { fixedClock, systemClock } from '../../bot/clock.ts';
 import { checkJob, claimSlot, ScheduleSlot, slotsBetween, startSchedules, type ScheduledJob } from '../../bot/core/scheduler.ts';
 import { loadSchedules, SCHEDULES_DIR } from '../../bot/runtime.ts';
-import { localMinute } from '../../bot/relay/tz.ts';
+import { localMinute } from '../../bot/core/time.ts';
 import unknownReport from '../../schedules/relay-unknown-report.ts';
 import { jobContext } from '../helpers/job-context.ts';
 import { freshDb, type TestDb } from '../helpers/db.ts';

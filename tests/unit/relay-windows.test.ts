@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../bot/config.ts';
 import { loadRelaySettings, parseRelaySettings, type RelaySettings } from '../../bot/relay/settings.ts';
 import { throttlePause } from '../../bot/relay/throttle.ts';
-import { localMinute } from '../../bot/relay/tz.ts';
+import { localMinute } from '../../bot/core/time.ts';
 import { groupWindows, inQuiet, nextSendTime, sendableNow } from '../../bot/relay/windows.ts';
 
 const TZ = 'Asia/Shanghai';

@@ -8,17 +8,33 @@ import { coverageByPost, postsCoverage, type CoverageBy } from '../../ledger/cov
 import { scopeSql } from '../../reports/queries.ts';
 import { notFound, parseInput } from '../errors.ts';
 import { dateParam, id, page, postCode, target, wordList } from '../inputs.ts';
-import { narrowScope } from '../scope.ts';
+import { narrowScope, principalOf } from '../scope.ts';
 import type { ApiDeps } from '../server.ts';
+import type { Principal } from '../tokens.ts';
 
 const POST_KINDS = ['article', 'text', 'image', 'video', 'channel_video', 'mini_program', 'file', 'letter', 'attestation', 'case'] as const;
 const STATUSES = ['pending', 'sending', 'sent', 'failed', 'unknown', 'skipped'] as const;
 
-async function findPost(deps: ApiDeps, code: unknown) {
+/**
+ * A post by its code, as the principal may see it. Decision (issue 13): a county or school token sees
+ * a post's details only when the post was planned for a group in its scope — the same rule as the
+ * list — so a post outside it is a 404 exactly like an unknown code (no existence oracle).
+ */
+async function findPost(deps: ApiDeps, code: unknown, p: Principal) {
   const c = parseInput(z.object({ code: postCode }), { code }).code;
   const post = await deps.db.prisma.post.findUnique({ where: { code: c }, include: { source: true } });
-  if (!post) throw notFound(`no post has the code ${c}`);
+  if (!post || !(await postInScope(deps, post.id, p))) throw notFound(`no post has the code ${c}`);
   return post;
+}
+
+async function postInScope(deps: ApiDeps, postId: number, p: Principal): Promise<boolean> {
+  if (p.role === 'bureau') return true;
+  const params: unknown[] = [postId];
+  const { rows } = await deps.db.pool.query(
+    `SELECT 1 FROM delivery d JOIN chat_group g ON g.id = d.group_id JOIN org_unit u ON u.id = g.org_unit_id WHERE d.post_id = $1${scopeSql(p.scope, params)} LIMIT 1`,
+    params,
+  );
+  return rows.length > 0;
 }
 
 function postJson(p: { code: string; title: string; kind: string; url: string | null; capturedAt: Date; publishedAt: Date | null; urgent: boolean; source: { name: string; scope: string; kind: string } }) {
@@ -41,7 +57,7 @@ export function registerPostRoutes(app: FastifyInstance, deps: ApiDeps): void {
       }),
       req.query,
     );
-    const p = req.principal!;
+    const p = principalOf(req);
     const params: unknown[] = [];
     const where: string[] = [];
     if (q.from) {
@@ -89,8 +105,9 @@ export function registerPostRoutes(app: FastifyInstance, deps: ApiDeps): void {
   });
 
   app.get<{ Params: { code: string } }>('/api/posts/:code', async (req) => {
-    const post = await findPost(deps, req.params.code);
-    const cov = await postsCoverage(deps.db.pool, [post.id], req.principal!.scope);
+    const p = principalOf(req);
+    const post = await findPost(deps, req.params.code, p);
+    const cov = await postsCoverage(deps.db.pool, [post.id], p.scope);
     return { ...postJson(post), summary: post.summary, coverage: cov.get(post.id)! };
   });
 
@@ -102,9 +119,10 @@ export function registerPostRoutes(app: FastifyInstance, deps: ApiDeps): void {
   });
 
   async function coverage(req: FastifyRequest<{ Params: { code: string } }>) {
-    const post = await findPost(deps, req.params.code);
+    const p = principalOf(req);
+    const post = await findPost(deps, req.params.code, p);
     const q = parseInput(coverageQuery, req.query);
-    const scope = await narrowScope(deps.db.prisma, req.principal!, q);
+    const scope = await narrowScope(deps.db.prisma, p, q);
     const c = await coverageByPost(deps.db.pool, { postCode: post.code, by: q.by as CoverageBy, scope, target: q.target });
     return { post, q, scope, rows: c.rows, totals: c.total };
   }
@@ -127,9 +145,9 @@ export function registerPostRoutes(app: FastifyInstance, deps: ApiDeps): void {
   });
 
   app.get<{ Params: { code: string } }>('/api/posts/:code/deliveries', async (req) => {
-    const post = await findPost(deps, req.params.code);
+    const p = principalOf(req);
+    const post = await findPost(deps, req.params.code, p);
     const q = parseInput(z.object({ status: wordList('status', STATUSES).optional(), county: id('county').optional(), school: id('school').optional(), ...page }), req.query);
-    const p = req.principal!;
     const scope = await narrowScope(deps.db.prisma, p, q);
     const params: unknown[] = [post.id];
     let where = 'd.post_id = $1' + scopeSql(scope, params);
@@ -173,7 +191,8 @@ export function registerPostRoutes(app: FastifyInstance, deps: ApiDeps): void {
 
   // The delivery list (failed / unknown / skipped by default, with reasons) as a download.
   app.get<{ Params: { code: string } }>('/api/posts/:code/deliveries/export', async (req, reply) => {
-    const post = await findPost(deps, req.params.code);
+    const p = principalOf(req);
+    const post = await findPost(deps, req.params.code, p);
     const q = parseInput(
       z.object({
         format: z.enum(['csv', 'xlsx'], { message: 'format must be csv or xlsx' }).default('xlsx'),
@@ -183,7 +202,7 @@ export function registerPostRoutes(app: FastifyInstance, deps: ApiDeps): void {
       }),
       req.query,
     );
-    const scope = await narrowScope(deps.db.prisma, req.principal!, q);
+    const scope = await narrowScope(deps.db.prisma, p, q);
     const rows = await deliveryListRows(deps.db.pool, { postId: post.id, statuses: q.status ?? EXPORT_STATUSES, scope });
     const file = await deliveryListFile(rows, q.format, { title: `${post.code} ${post.title}`, tz });
     const name = `deliveries-${post.code}.${q.format}`;

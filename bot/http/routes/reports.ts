@@ -7,6 +7,7 @@ import { scopeSql } from '../../reports/queries.ts';
 import { unitInScope } from '../tokens.ts';
 import { forbidden, notFound, parseInput } from '../errors.ts';
 import { figuresPeriod, page } from '../inputs.ts';
+import { principalOf } from '../scope.ts';
 import type { ApiDeps } from '../server.ts';
 
 const reportId = z.object({ id: z.coerce.number({ message: 'a report id is a whole number' }).int({ message: 'a report id is a whole number' }).min(1, { message: 'a report id is a whole number' }).max(2_147_483_647, { message: 'no such report' }) });
@@ -23,7 +24,7 @@ export function registerReportRoutes(app: FastifyInstance, deps: ApiDeps): void 
       req.query,
     );
     const params: unknown[] = [];
-    let where = 'true' + scopeSql(req.principal!.scope, params);
+    let where = 'true' + scopeSql(principalOf(req).scope, params);
     if (q.kind) {
       params.push(q.kind);
       where += ` AND r.kind::text = $${params.length}`;
@@ -52,7 +53,7 @@ export function registerReportRoutes(app: FastifyInstance, deps: ApiDeps): void 
     const { id } = parseInput(reportId, req.params);
     const r = await deps.db.prisma.report.findUnique({ where: { id }, include: { orgUnit: true } });
     if (!r) throw notFound(`no report has id ${id}`);
-    if (!unitInScope(req.principal!, r.orgUnit)) throw forbidden('this token may not see that unit\'s reports');
+    if (!unitInScope(principalOf(req), r.orgUnit)) throw forbidden('this token may not see that unit\'s reports');
     return r;
   }
 

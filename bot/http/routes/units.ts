@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { scopeSql } from '../../reports/queries.ts';
 import { badRequest, forbidden, parseInput } from '../errors.ts';
 import { figuresPeriod, id, page } from '../inputs.ts';
-import { narrowScope, requireRole } from '../scope.ts';
+import { narrowScope, principalOf, requireRole } from '../scope.ts';
 import type { ApiDeps } from '../server.ts';
 
 const GROUP_STATUSES = ['active', 'paused', 'left', 'ambiguous'] as const;
@@ -34,12 +34,12 @@ async function qrOf(state: string, url: string | null | undefined) {
 /** Registers the unit, group, account and figures routes. */
 export function registerUnitRoutes(app: FastifyInstance, deps: ApiDeps): void {
   app.get('/api/me', async (req) => {
-    const p = req.principal!;
+    const p = principalOf(req);
     return { role: p.role, unit: { id: p.unit.id, name: p.unit.name, kind: p.unit.kind } };
   });
 
   app.get('/api/units', async (req) => {
-    const p = req.principal!;
+    const p = principalOf(req);
     const params: unknown[] = [];
     const { rows } = await deps.db.pool.query(
       `SELECT u.id, u.name, u.kind::text AS kind, u.parent_id AS "parentId", u.county_id AS "countyId" FROM org_unit u WHERE true${scopeSql(p.scope, params)} ORDER BY u.id`,
@@ -60,7 +60,7 @@ export function registerUnitRoutes(app: FastifyInstance, deps: ApiDeps): void {
       }),
       req.query,
     );
-    const p = req.principal!;
+    const p = principalOf(req);
     const scope = await narrowScope(deps.db.prisma, p, q);
     const params: unknown[] = [];
     let where = 'true' + scopeSql(scope, params);
@@ -111,7 +111,7 @@ export function registerUnitRoutes(app: FastifyInstance, deps: ApiDeps): void {
   });
 
   app.get('/api/accounts', async (req) => {
-    requireRole(req.principal!, ['bureau'], 'bot accounts are shown to the city bureau only');
+    requireRole(principalOf(req), ['bureau'], 'bot accounts are shown to the city bureau only');
     const rows = await deps.db.prisma.botAccount.findMany({ orderBy: { id: 'asc' } });
     const live = new Map((deps.accounts ? await deps.accounts() : []).map((a) => [a.name, a]));
     const now = deps.clock.now();
@@ -147,7 +147,7 @@ export function registerUnitRoutes(app: FastifyInstance, deps: ApiDeps): void {
 
   app.get('/api/figures', async (req) => {
     const q = parseInput(z.object({ period: figuresPeriod.optional() }), req.query);
-    const p = req.principal!;
+    const p = principalOf(req);
     const params: unknown[] = [];
     let where = 'true' + scopeSql(p.scope, params);
     if (q.period) {
@@ -162,7 +162,7 @@ export function registerUnitRoutes(app: FastifyInstance, deps: ApiDeps): void {
   });
 
   app.put('/api/figures', async (req) => {
-    const p = req.principal!;
+    const p = principalOf(req);
     if (p.role === 'bureau') throw forbidden('figures are entered by the school or county bureau itself, with its own token');
     if (!req.body || typeof req.body !== 'object' || Array.isArray(req.body)) throw badRequest('send the figures as a JSON object: {"period": "2026-11", "cases": 0, "lossesYuan": 0}');
     const b = parseInput(

@@ -1,4 +1,19 @@
-// Wall-clock arithmetic in an explicit IANA time zone (never the machine's TZ).
+// Time: the only module that knows the deployment's zone (Asia/Shanghai by default, config TZ) and
+// does wall-clock arithmetic and formatting in an explicit IANA time zone (never the machine's TZ).
+// Schedules, relay windows, reports, reminders, the CLI and the demo all read and print times here.
+
+/** The default of TZ: Beijing time, the bureau's wall clock. */
+export const DEFAULT_TIME_ZONE = 'Asia/Shanghai';
+
+/** True when `tz` is an IANA time zone this Node.js knows. */
+export function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 export interface LocalParts {
   year: number;
@@ -88,4 +103,52 @@ export function parseHm(hm: string): number {
 
 export function pad(n: number): string {
   return String(n).padStart(2, '0');
+}
+
+/** The instant the local day containing `d` starts in `tz`. */
+export function localDayStart(d: Date, tz: string): Date {
+  const p = localParts(d, tz);
+  return zonedTime(p.year, p.month, p.day, 0, 0, tz);
+}
+
+/** Local midnight of a "YYYY-MM-DD" date in `tz`; null when it is not a real date. */
+export function localMidnight(date: string, tz: string): Date | null {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date.trim());
+  if (!m) return null;
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const probe = new Date(Date.UTC(y, mo - 1, d));
+  if (probe.getUTCFullYear() !== y || probe.getUTCMonth() !== mo - 1 || probe.getUTCDate() !== d) return null;
+  return zonedTime(y, mo, d, 0, 0, tz);
+}
+
+/** "03-02 19:41" in `tz`, or "—". */
+export function shortTime(d: Date | null | undefined, tz: string): string {
+  if (!d) return '—';
+  const p = localParts(d, tz);
+  return `${pad(p.month)}-${pad(p.day)} ${pad(p.hour)}:${pad(p.minute)}`;
+}
+
+/** "2026-03-02 19:41:05" in `tz`, or "" (the CLI's full timestamps). */
+export function dateTime(d: Date | null | undefined, tz: string): string {
+  if (!d) return '';
+  const p = localParts(d, tz);
+  return `${localDay(d, tz)} ${pad(p.hour)}:${pad(p.minute)}:${pad(p.second)}`;
+}
+
+/** "19:41" in `tz`. */
+export function hourMinute(d: Date, tz: string): string {
+  const p = localParts(d, tz);
+  return `${pad(p.hour)}:${pad(p.minute)}`;
+}
+
+/** "03/02" in `tz` (month/day, as zh-CN shows a short date). */
+export function monthDay(d: Date, tz: string): string {
+  const p = localParts(d, tz);
+  return `${pad(p.month)}/${pad(p.day)}`;
+}
+
+/** "3月2日 09:00" in `tz` (the demo's narration). */
+export function zhStamp(d: Date, tz: string): string {
+  const p = localParts(d, tz);
+  return `${p.month}月${p.day}日 ${pad(p.hour)}:${pad(p.minute)}`;
 }
