@@ -77,6 +77,15 @@ export const configSchema = z.object({
       })
       .optional(),
   ),
+  SMTP_URL: z.preprocess(
+    blankToUndefined,
+    z.string().regex(/^smtps?:\/\/\S+$/, { message: 'SMTP_URL must look like smtp://user:password@mail.example.org:587 (or smtps://…:465), or be unset to send no e-mail' }).optional(),
+  ),
+  SMTP_FROM: z.preprocess(blankToUndefined, z.string().regex(/^[^@\s]+@[^@\s]+$|<[^@\s]+@[^@\s]+>$/, { message: 'SMTP_FROM must be an address such as antifraud@edu.qinzhou.gov.cn' }).optional()),
+  REPORT_MAIL_TO: z.preprocess(
+    blankToUndefined,
+    z.string().refine((s) => s.split(',').every((a) => /^[^@\s]+@[^@\s]+$/.test(a.trim())), { message: 'REPORT_MAIL_TO must be e-mail addresses separated by commas' }).optional(),
+  ),
   LOG_LEVEL: z.preprocess(
     (v) => (typeof v === 'string' ? blankToUndefined(v.toLowerCase()) : v),
     z.enum(LOG_LEVELS, { message: `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
@@ -97,6 +106,8 @@ export interface Config {
   logLevel: (typeof LOG_LEVELS)[number];
   /** Extra sources (channels, feeds, admins) added to content/sources.yml. */
   sourcesFile?: string;
+  /** E-mail of the summaries (SMTP_URL, SMTP_FROM, REPORT_MAIL_TO), when configured. */
+  mail?: { url: string; from: string; to: string[] };
 }
 
 /** Raised when the configuration is invalid; `problems` holds one sentence per bad value. */
@@ -131,7 +142,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, envFile: Record
         'secret, or one member would be counted twice. Generate one with `openssl rand -hex 32` and set it for every process',
     ]);
   }
+  if (c.SMTP_URL && (!c.SMTP_FROM || !c.REPORT_MAIL_TO)) {
+    throw new ConfigError(['SMTP_URL is set, so SMTP_FROM (the sender address) and REPORT_MAIL_TO (recipients, comma-separated) are needed too — or unset SMTP_URL to send no e-mail']);
+  }
   return {
+    mail: c.SMTP_URL ? { url: c.SMTP_URL, from: c.SMTP_FROM!, to: c.REPORT_MAIL_TO!.split(',').map((a) => a.trim()) } : undefined,
     databaseUrl: c.DATABASE_URL,
     dataDir: path.resolve(c.DATA_DIR),
     puppet: c.WECHATY_PUPPET,

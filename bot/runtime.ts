@@ -17,6 +17,7 @@ import { startWorker, type RelayWorker } from './relay/worker.ts';
 import { ensureAccount, recordLoginState } from './registry/account.ts';
 import { holdAccount, type AccountHold } from './registry/account-hold.ts';
 import { createRegistryHandler } from './registry/groups.ts';
+import { createActivityInbox } from './reports/activity-inbox.ts';
 import { createSourceCapture } from './sources/inbound.ts';
 import { createConfirmations } from './ledger/confirm.ts';
 import { attachAdapter, createChatPort, type WechatAdapter } from './wechat/adapter.ts';
@@ -117,10 +118,12 @@ export async function startRuntime(ctx: AppContext, bots: RuntimeBot[], opts: Ru
     if (r.pending) log.info({ group: groupId, ...r }, 'late group planned');
   };
   const confirmations = createConfirmations(ctx, { windowMs: ctx.settings.ledger.windowMs });
+  const activities = createActivityInbox(ctx);
   const pipeline = createPipeline(
     [
-      createCommandHandler(ctx, { sources: { config: sources, onPostCaptured }, onGroupActivated }),
+      createCommandHandler(ctx, { sources: { config: sources, onPostCaptured }, onGroupActivated, activities: activities.services }),
       createSourceCapture(ctx, { config: sources, onPostCaptured }),
+      activities.handler,
       relayReconciler(ctx),
       createRegistryHandler(ctx),
       confirmations,
@@ -176,6 +179,7 @@ export async function startRuntime(ctx: AppContext, bots: RuntimeBot[], opts: Ru
       for (const a of adapters) a.detach();
       await confirmations.stop();
       await Promise.all(locks.map((l) => l.stop()));
+      activities.stop();
     },
   };
 }

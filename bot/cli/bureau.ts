@@ -77,10 +77,11 @@ export function registerBureau(program: Command): void {
     .option('--unit <unit>', 'unit name or id (default: the city)')
     .option('--xlsx <file>', 'also write the report as an Excel file')
     .option('--csv <file>', 'also write the report as a CSV file')
+    .option('--docx <file>', 'also write the summary document (工作小结, Word) with the unit\'s activity photos')
     .option('--refresh', 'rebuild from the ledger now and replace the stored report')
     .option('--json', 'print the report data as JSON')
     .description('produce a report on demand (the same one the schedules store)')
-    .action(async (kindText: string, opts: { period: string; unit?: string; xlsx?: string; csv?: string; refresh?: boolean; json?: boolean }) => {
+    .action(async (kindText: string, opts: { period: string; unit?: string; xlsx?: string; csv?: string; docx?: string; refresh?: boolean; json?: boolean }) => {
       await withDb(async ({ db, out, config }) => {
         const [{ resolveUnit }, { systemClock }, { reportCsv, reportXlsx }, { generateReport }, { parseKind, parsePeriod }] = await Promise.all([
           import('../http/tokens.ts'),
@@ -96,10 +97,15 @@ export function registerBureau(program: Command): void {
         const r = await generateReport({ db, clock: systemClock, timeZone: config.timeZone }, kind, opts.period, unit.id, { refresh: opts.refresh });
         if (opts.xlsx) writeFile(opts.xlsx, await reportXlsx(r.data));
         if (opts.csv) writeFile(opts.csv, reportCsv(r.data));
+        if (opts.docx) {
+          const { summaryDocx } = await import('../reports/summary-docx.ts');
+          writeFile(opts.docx, await summaryDocx(db.pool, r.data, { dataDir: config.dataDir, timeZone: config.timeZone }));
+        }
         if (opts.json) out(JSON.stringify(r.data, null, 2));
         else printReport(out, r.data, r.created);
         if (opts.xlsx) process.stderr.write(`wrote ${opts.xlsx}\n`);
         if (opts.csv) process.stderr.write(`wrote ${opts.csv}\n`);
+        if (opts.docx) process.stderr.write(`wrote ${opts.docx}\n`);
       });
     });
 }

@@ -14,9 +14,11 @@ import { remindersToggleCommand } from './reminders-toggle.ts';
 import { sourceGroupCommand } from './source-group.ts';
 import { statsCommand } from './stats.ts';
 import { statusCommand } from './status.ts';
+import type { ActivityServices } from '../reports/activity-inbox.ts';
 import type { Command, CommandDeps, SourceServices } from './types.ts';
 import { unconfirmedCommand } from './unconfirmed.ts';
 import { unregisterCommand } from './unregister.ts';
+import { activityCommand } from './activity.ts';
 
 /** Every chat command, in #帮助 order. Other areas add their command here, one line each. */
 export const COMMANDS: Command[] = [
@@ -32,6 +34,7 @@ export const COMMANDS: Command[] = [
   statsCommand,
   unconfirmedCommand,
   remindersToggleCommand,
+  activityCommand,
   helpCommand(() => COMMANDS),
 ];
 
@@ -87,12 +90,14 @@ export function createCommandHandler(
   opts: {
     table?: Command[];
     sources?: SourceServices;
+    activities?: ActivityServices;
     /** Called after a group becomes able to receive posts (e.g. the relay's planLateGroup). */
     onGroupActivated?: (groupId: number) => Promise<unknown> | unknown;
   } = {},
 ): InboundHandler {
   const table = opts.table ?? COMMANDS;
   const sources = opts.sources;
+  const activities = opts.activities;
   const groupActivated = async (groupId: number) => {
     try {
       await opts.onGroupActivated?.(groupId);
@@ -119,7 +124,7 @@ export function createCommandHandler(
         log.debug({ command: parsed.name, room: msg.roomId }, 'group command');
         const registration = await groupForRoom(ctx.db.prisma, account.id, msg.roomId, msg.topic);
         reply = await runCommand(table, parsed, {
-          ctx, account, where: 'group', sender: { id: msg.senderId, name: msg.senderName }, group: msg, registration, now: ctx.clock.now(), sources, groupActivated,
+          ctx, account, where: 'group', sender: { id: msg.senderId, name: msg.senderName }, group: msg, registration, now: ctx.clock.now(), sources, activities, groupActivated,
         });
       }
       if (reply) await account.chat.sayToRoom(msg.roomId, { type: 'text', text: reply });

@@ -4,6 +4,7 @@ import type { Account, AppContext } from '../app.ts';
 import type { GroupMessage, PrivateMessage } from '../chat-types.ts';
 import type { Post } from '../db/client.ts';
 import type { RoomRegistration } from '../registry/groups.ts';
+import type { ActivityServices } from '../reports/activity-inbox.ts';
 import type { SourcesConfig } from '../sources/config.ts';
 
 /** What the source commands (#发布, #来源群) need from the wiring. */
@@ -29,6 +30,8 @@ export interface CommandDeps {
   now: Date;
   /** Present when main.ts wired the sources (createCommandHandler's options). */
   sources?: SourceServices;
+  /** Present when the activity inbox is wired (#活动). */
+  activities?: ActivityServices;
   /** Tells the relay that a group can now receive posts (registered, opted in, resumed). Never throws. */
   groupActivated: (groupId: number) => Promise<void>;
 }

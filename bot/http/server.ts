@@ -11,6 +11,7 @@ import type { Db } from '../db/client.ts';
 import { SetupError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { badRequest, errorHandler, notFound, unauthorized } from './errors.ts';
+import { registerActivityRoutes } from './routes/activities.ts';
 import { registerPostRoutes } from './routes/posts.ts';
 import { registerReportRoutes } from './routes/reports.ts';
 import { registerUnitRoutes } from './routes/units.ts';
@@ -36,7 +37,7 @@ export interface ApiDeps {
   db: Pick<Db, 'prisma' | 'pool'>;
   clock: Clock;
   log: Logger;
-  config: Pick<Config, 'timeZone'>;
+  config: Pick<Config, 'timeZone'> & Partial<Pick<Config, 'dataDir'>>;
   accounts?: AccountsStatusProvider;
 }
 
@@ -99,7 +100,7 @@ export function buildServer(deps: ApiDeps): FastifyInstance {
       reply
         .type(TYPES[path.extname(file)])
         .header('cache-control', 'no-cache')
-        .header('content-security-policy', "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'")
+        .header('content-security-policy', "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; frame-ancestors 'none'")
         .send(body),
     );
   }
@@ -118,6 +119,7 @@ export function buildServer(deps: ApiDeps): FastifyInstance {
     registerPostRoutes(api, deps);
     registerUnitRoutes(api, deps);
     registerReportRoutes(api, deps);
+    registerActivityRoutes(api, deps);
     api.all('/api/*', async (req) => {
       throw notFound(`no such endpoint: ${req.method} ${req.url.split('?')[0]}`);
     });
@@ -138,7 +140,7 @@ export function botStatusProvider(name: string, bot: { status(): { state: LiveAc
  * host that cannot be bound is a SetupError that says what to change.
  */
 export async function startHttp(
-  ctx: Pick<ApiDeps, 'db' | 'clock' | 'log'> & { config: Pick<Config, 'timeZone'> },
+  ctx: Pick<ApiDeps, 'db' | 'clock' | 'log'> & { config: ApiDeps['config'] },
   opts: { host: string; port: number; accounts?: AccountsStatusProvider },
 ): Promise<{ close: () => Promise<void>; address: string }> {
   const app = buildServer({ db: ctx.db, clock: ctx.clock, log: ctx.log, config: ctx.config, accounts: opts.accounts });

@@ -4,6 +4,7 @@
 // most 12, only the latest on a first start).
 import type { AppContext } from '../app.ts';
 import type { JobContext, ScheduledJob, ScheduleSlot } from '../core/scheduler.ts';
+import { deliverSummaries } from './deliver.ts';
 import { catchUpReports, generatePeriod } from './generate.ts';
 import { generatedOn, REPORT_CRON, type ReportKind } from './periods.ts';
 
@@ -28,6 +29,7 @@ export function reportJob(kind: ReportKind): ScheduledJob {
       if (slot.catchUp) {
         const periods = await catchUpReports(deps, kind);
         log.info({ periods }, periods.length ? 'missed report slots generated' : 'no report slot was missed');
+        if (ctx.config.dataDir) for (const p of periods) await deliverSummaries(ctx, await generatePeriod(deps, kind, p));
         return;
       }
       const period = generatedOn(kind, slot.at, ctx.config.timeZone, ctx.settings?.relay.calendar);
@@ -37,6 +39,8 @@ export function reportJob(kind: ReportKind): ScheduledJob {
       }
       const stored = await generatePeriod(deps, kind, period.period);
       log.info({ period: period.period, reports: stored.length, created: stored.filter((r) => r.created).length }, 'reports ready');
+      // The summary documents (工作小结) under DATA_DIR/summaries/, e-mailed when SMTP is configured.
+      if (ctx.config.dataDir) await deliverSummaries(ctx, stored);
     },
   };
 }

@@ -14,6 +14,7 @@ import type { Post } from '../../bot/db/client.ts';
 import { ensureAccount } from '../../bot/registry/account.ts';
 import { createRegistryHandler } from '../../bot/registry/groups.ts';
 import type { SourcesConfig } from '../../bot/sources/config.ts';
+import { createActivityInbox, type ActivityOptions } from '../../bot/reports/activity-inbox.ts';
 import { createSourceCapture } from '../../bot/sources/inbound.ts';
 import { attachAdapter, createChatPort, type WechatAdapter } from '../../bot/wechat/adapter.ts';
 import type { TestDb } from './db.ts';
@@ -52,6 +53,8 @@ export interface WorldOptions {
   sources?: SourcesConfig;
   /** More pipeline steps after commands and sources. */
   handlers?: InboundHandler[];
+  /** Wires the activity inbox (#活动) with these options. */
+  activities?: ActivityOptions;
   accountName?: string;
 }
 
@@ -77,10 +80,12 @@ export async function chatWorld(opts: WorldOptions) {
   const sources = opts.sources ?? { channels: [{ name: '国家反诈中心', scope: 'national' as const }, { name: '钦州反诈', scope: 'city' as const }], feeds: [], admins: [], pollMinutes: 30 };
   const onPostCaptured = (p: Post) => void posts.push(p);
   const activated: number[] = [];
+  const inbox = opts.activities ? createActivityInbox(ctx, opts.activities) : undefined;
   const pipeline = createPipeline(
     [
-      createCommandHandler(ctx, { sources: { config: sources, onPostCaptured }, onGroupActivated: (id) => void activated.push(id) }),
+      createCommandHandler(ctx, { sources: { config: sources, onPostCaptured }, onGroupActivated: (id) => void activated.push(id), activities: inbox?.services }),
       createSourceCapture(ctx, { config: sources, onPostCaptured }),
+      ...(inbox ? [inbox.handler] : []),
       createRegistryHandler(ctx),
       ...(opts.handlers ?? []),
     ],
@@ -119,7 +124,11 @@ export async function chatWorld(opts: WorldOptions) {
       return {
         contact: c,
         /** In a group: `.in(room).says(text)` resolves to the bot's replies in that room. */
-        in: (room: RoomMock) => ({ says: (text: string) => deliver(room.id, () => c.say(text).to(room)) }),
+        in: (room: RoomMock) => ({
+          says: (text: string) => deliver(room.id, () => c.say(text).to(room)),
+          /** Sends a picture or video (a FileBox; the mock types it by its media type or extension). */
+          sends: (box: FileBox) => deliver(room.id, () => c.say(box as never).to(room)),
+        }),
         /** In private chat with the bot. */
         says: (text: string) => deliver(c.id, () => c.say(text).to(botContact)),
         /** Forwards an article card to the bot (admin forward). */
@@ -178,6 +187,7 @@ export async function chatWorld(opts: WorldOptions) {
     },
     settle: () => adapter.settled(),
     stop: async () => {
+      inbox?.stop();
       adapter.detach();
       await wechaty.stop().catch(() => undefined);
     },

@@ -66,6 +66,10 @@ export function installWebWechatFake(contacts: RawContact[], opts: FakeOptions =
   const requests: string[] = [];
   const uploads: number[] = [];
   let nextRet: number[] = [];
+  /** Bytes of inbound images and videos by MsgId, served by webwxgetmsgimg / webwxgetvideo. */
+  const media = new Map<string, { data: Buffer; type: string }>();
+  const downloads: { path: string; msgId: string; range?: string }[] = [];
+  let mediaDelayMs = 0;
   let seq = 100000;
   let epoch = 0;
   let expired = false; // the server ended the session; the next full login starts a new epoch
@@ -200,7 +204,19 @@ export function installWebWechatFake(contacts: RawContact[], opts: FakeOptions =
       sends.push(rec);
       return respond({ ...ok, MsgID: String(++seq), LocalID: String(seq) });
     }
-    if (/webwxget(headimg|icon|msgimg)$/.test(path)) return respond('');
+    if (/webwxget(msgimg|video)$/.test(path)) {
+      // Like WeChat: a message id this session does not know (or an old one) gets an empty body
+      // with status 200, a video is only served with a Range header, and big files take time.
+      const id = String(config.params?.MsgID ?? url.searchParams.get('MsgID') ?? '');
+      const range = (config.headers as Record<string, string> | undefined)?.Range;
+      downloads.push({ path: path.split('/').pop()!, msgId: id, range });
+      if (mediaDelayMs) await new Promise((r) => setTimeout(r, mediaDelayMs));
+      const m = media.get(id);
+      if (path.endsWith('video') && !range) return respond(Buffer.alloc(0), 416, { 'content-type': 'text/plain' });
+      if (!m || (path.endsWith('video') ? !m.type.startsWith('video/') : !m.type.startsWith('image/'))) return respond(Buffer.alloc(0), 200, { 'content-type': 'text/plain' });
+      return respond(m.data, path.endsWith('video') ? 206 : 200, { 'content-type': m.type, 'content-length': String(m.data.length) });
+    }
+    if (/webwxget(headimg|icon)$/.test(path)) return respond('');
     return respond({ ...ok });
   }
 
@@ -250,6 +266,29 @@ export function installWebWechatFake(contacts: RawContact[], opts: FakeOptions =
     /** A text from a member in a room, as WeChat sends it ("@member:<br/>text"). */
     roomText: (roomId: string, memberId: string, text: string) =>
       push({ FromUserName: roomId, MsgType: 1, Content: `${id(memberId)}:<br/>${escapeHtml(text).replace(/\n/g, '<br/>')}` }),
+    /** A photo from a member in a room (MsgType 3), its bytes served by webwxgetmsgimg. */
+    roomImage: (roomId: string, memberId: string, data: Buffer, type = 'image/jpeg') => {
+      const msgId = push({
+        FromUserName: roomId, MsgType: 3,
+        Content: `${id(memberId)}:<br/>${escapeHtml(`<?xml version="1.0"?>\n<msg><img aeskey="a1" encryver="1" cdnthumbaeskey="a1" cdnthumburl="3057" cdnthumblength="3000" cdnthumbheight="120" cdnthumbwidth="90" cdnmidheight="0" cdnmidwidth="0" cdnhdheight="0" cdnhdwidth="0" cdnmidimgurl="3057" length="${data.length}" md5="m" /></msg>`).replace(/\n/g, '<br/>')}`,
+      });
+      media.set(msgId, { data, type });
+      return msgId;
+    },
+    /** A video from a member in a room (MsgType 43), its bytes served by webwxgetvideo. */
+    roomVideo: (roomId: string, memberId: string, data: Buffer, seconds = 12) => {
+      const msgId = push({
+        FromUserName: roomId, MsgType: 43, PlayLength: seconds,
+        Content: `${id(memberId)}:<br/>${escapeHtml(`<?xml version="1.0"?>\n<msg><videomsg aeskey="v1" cdnthumbaeskey="v1" cdnvideourl="3057" cdnthumburl="3057" length="${data.length}" playlength="${seconds}" cdnthumblength="5000" cdnthumbwidth="90" cdnthumbheight="160" fromusername="${id(memberId)}" md5="m" newmd5="n" isplaceholder="0" /></msg>`).replace(/\n/g, '<br/>')}`,
+      });
+      media.set(msgId, { data, type: 'video/mp4' });
+      return msgId;
+    },
+    /** Forgets a message's bytes (WeChat expired it): later downloads get an empty body. */
+    expireMedia: (msgId: string) => void media.delete(msgId),
+    /** Slows every media download (big files on a slow line). */
+    slowMedia: (ms: number) => void (mediaDelayMs = ms),
+    downloads,
     restore: () => {
       axios.defaults.adapter = previous;
     },

@@ -246,11 +246,36 @@ async function viewReports(main, params) {
     h('td', {}, r.period), h('td', {}, REPORT_ZH[r.kind] || r.kind), h('td', {}, r.unit.name), h('td', { class: 'barcell' }, bar(r.pct, r.pct !== null && r.pct < 100)),
     h('td', {}, fmtTime(r.generatedAt)),
     h('td', {}, h('button', { type: 'button', class: 'small', onclick: () => download(`/api/reports/${r.id}/export?format=xlsx`).catch(fail) }, 'Excel'), ' ',
-      h('button', { type: 'button', class: 'small secondary', onclick: () => download(`/api/reports/${r.id}/export?format=csv`).catch(fail) }, 'CSV'))));
+      h('button', { type: 'button', class: 'small secondary', onclick: () => download(`/api/reports/${r.id}/export?format=csv`).catch(fail) }, 'CSV'), ' ',
+      h('button', { type: 'button', class: 'small', 'data-docx': r.id, onclick: () => download(`/api/reports/${r.id}/docx`).catch(fail) }, '工作小结 Word'))));
   main.append(h('section', { class: 'card' }, h('h2', {}, '报告'),
     h('p', { class: 'muted' }, '月报在每月 23 日生成（25 日前上报），半年报 6 月 18 日（20 日前），年报 12 月 18 日（20 日前）。'),
     table(['期间', '类型', '单位', '覆盖率', '生成时间', '下载'], rows, { empty: '还没有报告' }),
     pager(data, (n) => { params.set('page', n); location.hash = `#/reports?${params}`; })));
+}
+
+/** A picture fetched with the token (never in the URL) and shown from a blob URL. */
+function thumb(m) {
+  const img = h('img', { alt: '活动照片', class: 'thumb', loading: 'lazy' });
+  api(m.url, { raw: true }).then((r) => r.blob()).then((b) => { img.src = URL.createObjectURL(b); }).catch(() => img.remove());
+  return img;
+}
+
+async function viewActivities(main, params) {
+  const q = new URLSearchParams({ page: params.get('page') || '1', pageSize: '20' });
+  if (params.get('month')) q.set('month', params.get('month'));
+  const data = await api(`/api/activities?${q}`);
+  const form = h('form', { class: 'filters', onsubmit: (e) => { e.preventDefault(); location.hash = `#/activities?month=${new FormData(e.target).get('month')}`; } },
+    h('label', {}, '月份', h('input', { name: 'month', type: 'month', value: data.month })), h('button', { type: 'submit' }, '查看'));
+  const items = data.items.map((a) => h('article', { class: 'activity', 'data-id': a.id },
+    h('h3', {}, a.caption),
+    h('p', { class: 'muted' }, `${a.unit.name} · ${fmtTime(a.at)} · 照片 ${a.media.filter((m) => m.kind === 'image').length} 张、视频 ${a.media.filter((m) => m.kind === 'video').length} 个`),
+    h('div', { class: 'thumbs' }, a.media.map((m) => (m.kind === 'image' ? thumb(m)
+      : h('button', { type: 'button', class: 'small secondary', onclick: () => download(m.url).catch(fail) }, `视频 ${(m.bytes / 1048576).toFixed(1)} MB`))))));
+  main.append(h('section', { class: 'card' }, h('h2', {}, '活动材料'),
+    h('p', { class: 'muted' }, '各单位在工作群发送活动照片、视频后回复“#活动 主题”即归档于此，并编入工作小结。'),
+    form, items.length ? items : h('p', { class: 'muted' }, '这个月还没有活动材料'),
+    pager(data, (n) => { params.set('page', n); location.hash = `#/activities?${params}`; })));
 }
 
 async function viewFigures(main) {
@@ -298,6 +323,7 @@ async function route() {
     else if (view === 'accounts') await viewAccounts(fresh);
     else if (view === 'reports') await viewReports(fresh, params);
     else if (view === 'figures') await viewFigures(fresh);
+    else if (view === 'activities') await viewActivities(fresh, params);
     else await viewPosts(fresh, params);
     main.replaceChildren(fresh);
     status('');

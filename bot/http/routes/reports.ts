@@ -62,6 +62,17 @@ export function registerReportRoutes(app: FastifyInstance, deps: ApiDeps): void 
     return { id: r.id, kind: r.kind, period: r.period, generatedAt: r.generatedAt, data: r.data };
   });
 
+  // The summary document (工作小结, .docx) of a stored report, with the unit's activity photos.
+  app.get('/api/reports/:id/docx', async (req, reply) => {
+    const r = await load(req);
+    const { summaryDocx } = await import('../../reports/summary-docx.ts');
+    const buf = await summaryDocx(deps.db.pool, r.data as unknown as ReportData, { dataDir: deps.config.dataDir ?? './data', timeZone: deps.config.timeZone });
+    return reply
+      .header('content-disposition', `attachment; filename="summary-${r.kind}-${r.period}-${r.orgUnitId}.docx"`)
+      .type('application/vnd.openxmlformats-officedocument.wordprocessingml.document')
+      .send(buf);
+  });
+
   app.get('/api/reports/:id/export', async (req, reply) => {
     const { format } = parseInput(z.object({ format: z.enum(['csv', 'xlsx'], { message: 'format must be csv or xlsx' }).default('xlsx') }), { format: (req.query as Record<string, unknown>)?.format });
     const r = await load(req);
