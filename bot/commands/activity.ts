@@ -5,12 +5,12 @@ import { UserError } from '../errors.ts';
 import { t } from '../i18n.ts';
 import { requireRegistered } from './manage.ts';
 import { defineCommand } from './types.ts';
+import { commandWords } from './words.ts';
 
 export const MAX_CAPTION = 60;
 
 export const activityCommand = defineCommand({
-  name: '活动',
-  aliases: ['活动材料'],
+  ...commandWords('activity'),
   where: ['group'],
   usageKey: 'bureau.activity.usage',
   summaryKey: 'bureau.activity.summary',

@@ -121,7 +121,9 @@ describe('the API door', () => {
   }, 120_000);
 
   it('serves the same answer to a token whatever the spelling, or the generic 404', async () => {
-    for (const r of routes.filter((x) => x.method === 'GET' && !x.url.includes('*'))) {
+    // The door's world has no activity photos, so a media id cannot answer 200 here; its spellings are
+    // still tried anonymously above.
+    for (const r of routes.filter((x) => x.method === 'GET' && !x.url.includes('*') && x.url !== '/api/activities/media/:id')) {
       const plain = await call('GET', concrete(r.url), w.tokens.bureau);
       expect(plain.statusCode, r.url).toBe(200);
       for (const v of variants(concrete(r.url))) {

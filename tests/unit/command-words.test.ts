@@ -12,7 +12,7 @@ describe('command words', () => {
     const words = COMMANDS.flatMap((c) => [c.name, ...(c.aliases ?? [])]);
     expect(words.length).toBeGreaterThanOrEqual(COMMANDS.length);
     expect(new Set(words).size).toBe(words.length);
-    const ids = ['enroll', 'class', 'auto_forward', 'pause', 'resume', 'unregister', 'status', 'source_group', 'publish', 'stats', 'unconfirmed', 'reminders', 'help'];
+    const ids = ['enroll', 'class', 'auto_forward', 'pause', 'resume', 'unregister', 'status', 'source_group', 'publish', 'stats', 'unconfirmed', 'reminders', 'help', 'activity'];
     expect(COMMANDS.map((c) => c.name).sort()).toEqual(ids.map((id) => list(`commands.names.${id}`)[0]).sort());
   });
 
