@@ -94,13 +94,18 @@ export type Outgoing =
   | { type: 'card'; card: ArticleCard }
   | { type: 'file'; path?: string; url?: string; name: string };
 
+/** How a message is sent: a command reply takes the account's earliest free send slot. */
+export interface SendOptions {
+  reply?: boolean;
+}
+
 /** The adapter's outbound side, as the domain sees it. */
 export interface ChatPort {
   readonly accountName: string;
   capabilities(): SendCapabilities;
   /** Sends to a room; throws SendError (with `sent: false` when provably not sent). */
-  sayToRoom(roomId: string, out: Outgoing): Promise<void>;
-  sayToContact(contactId: string, out: Outgoing): Promise<void>;
+  sayToRoom(roomId: string, out: Outgoing, opts?: SendOptions): Promise<void>;
+  sayToContact(contactId: string, out: Outgoing, opts?: SendOptions): Promise<void>;
   /** The room's members (names as shown in the room); fetched when needed, cached by the adapter. */
   roomMembers(roomId: string): Promise<Member[]>;
   /** Topic and member count from the room's payload (no member loading); undefined when unknown. */
@@ -115,7 +120,14 @@ export interface ChatPort {
 export class SendError extends Error {
   constructor(
     message: string,
-    readonly opts: { sent: false | 'unknown'; throttled?: boolean; badTarget?: boolean; cause?: unknown },
+    readonly opts: {
+      sent: false | 'unknown';
+      throttled?: boolean;
+      badTarget?: boolean;
+      /** The server ended the session (wechat4u Ret 1101): the target is fine, the login is gone. */
+      loggedOut?: boolean;
+      cause?: unknown;
+    },
   ) {
     super(message, { cause: opts.cause });
     this.name = 'SendError';

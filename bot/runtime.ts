@@ -14,6 +14,8 @@ import type { Post } from './db/client.ts';
 import { createPlanning } from './relay/plan.ts';
 import { relayReconciler } from './relay/reconcile.ts';
 import { startWorker, type RelayWorker } from './relay/worker.ts';
+import { Pacer } from './relay/pacer.ts';
+import { pacedChat } from './relay/paced-chat.ts';
 import { ensureAccount, recordLoginState } from './registry/account.ts';
 import { holdAccount, type AccountHold } from './registry/account-hold.ts';
 import { createRegistryHandler } from './registry/groups.ts';
@@ -135,9 +137,15 @@ export async function startRuntime(ctx: AppContext, bots: RuntimeBot[], opts: Ru
   const accounts: Account[] = [];
   const adapters: WechatAdapter[] = [];
   const locks: AccountHold[] = [];
+  const pacers: { raw: Account['chat']; pacer: Pacer }[] = [];
   for (const b of bots) {
     const row = await ensureAccount(ctx.db.prisma, b.name, b.puppet);
-    const account: Account = { id: row.id, name: b.name, chat: createChatPort(b.wechat.wechaty, b.name, b.puppet) };
+    // One pacer per account for everything it sends: the worker paces its posts on it, every
+    // other sender (reminders, private lists, replies) goes through the paced port.
+    const raw = createChatPort(b.wechat.wechaty, b.name, b.puppet);
+    const pacer = new Pacer(settings.sending, opts.random?.(b.name) ?? Math.random);
+    pacers.push({ raw, pacer });
+    const account: Account = { id: row.id, name: b.name, chat: pacedChat(raw, pacer, ctx.clock) };
     accounts.push(account);
     const lock = holdAccount(ctx, account);
     await lock.first;
@@ -156,8 +164,14 @@ export async function startRuntime(ctx: AppContext, bots: RuntimeBot[], opts: Ru
   // Nothing is claimed while an account is logged out (a claimed row would wait in `sending`),
   // nor by a process that does not hold the account.
   accounts.forEach((a, i) =>
-    workers.push(startWorker(ctx, a, { settings, random: opts.random?.(a.name), online: () => bots[i].wechat.status().state === 'logged_in' && locks[i].held() })),
-  );
+    workers.push(
+      startWorker(ctx, { ...a, chat: pacers[i].raw }, {
+        settings,
+        pacer: pacers[i].pacer,
+        // (and not before its groups are re-matched to the rooms of this login: every id changed)
+        online: () => bots[i].wechat.status().state === 'logged_in' && locks[i].held() && adapters[i].matched(),
+      }),
+    ),  );
 
   const { jobs, problems } = opts.schedules ?? (await loadSchedules());
   for (const p of problems) log.error(`${p} — this job is not started; the others run`);

@@ -127,7 +127,7 @@ export function createCommandHandler(
           ctx, account, where: 'group', sender: { id: msg.senderId, name: msg.senderName }, group: msg, registration, now: ctx.clock.now(), sources, activities, groupActivated,
         });
       }
-      if (reply) await account.chat.sayToRoom(msg.roomId, { type: 'text', text: reply });
+      if (reply) await account.chat.sayToRoom(msg.roomId, { type: 'text', text: reply }, { reply: true });
       return true;
     },
     private: async (msg: PrivateMessage, account: Account) => {
@@ -140,7 +140,7 @@ export function createCommandHandler(
           : await runCommand(table, parsed, {
               ctx, account, where: 'private', sender: { id: msg.senderId, name: msg.senderName }, private: msg, now: ctx.clock.now(), sources, groupActivated,
             });
-      if (reply) await account.chat.sayToContact(msg.senderId, { type: 'text', text: reply });
+      if (reply) await account.chat.sayToContact(msg.senderId, { type: 'text', text: reply }, { reply: true });
       return true;
     },
   };

@@ -21,7 +21,7 @@ export interface ReminderOptions {
   dryRun?: boolean;
   /** At most this many groups per run (default 300). */
   limit?: number;
-  /** Pause between groups, to stay under WeChat's rate limits (default 5 s). */
+  /** Extra pause between groups (default none: every send waits for the account's pacer). */
   gapMs?: number;
 }
 
@@ -30,6 +30,8 @@ export interface ReminderResult {
   groups: { groupId: number; topic: string; posts: string[]; names: number; round: number; owner: boolean }[];
   summaries: { orgUnitId: number; groups: number; sentTo: number }[];
   failed: number;
+  /** Private lists sent to teachers (one per teacher per run). */
+  privateLists: number;
 }
 
 interface Candidate {
@@ -62,7 +64,7 @@ export async function runReminders(ctx: AppContext, accounts: Account[], opts: R
   const day = localDay(now, ctx.config.timeZone);
   const start = localDayStart(now, ctx.config.timeZone);
   const byAccount = new Map(accounts.map((a) => [a.id, a]));
-  const result: ReminderResult = { day, groups: [], summaries: [], failed: 0 };
+  const result: ReminderResult = { day, groups: [], summaries: [], failed: 0, privateLists: 0 };
   if (settings.remindMaxRounds === 0 || !accounts.length) return result;
 
   const { rows } = await pool.query<Candidate>(
@@ -85,6 +87,7 @@ export async function runReminders(ctx: AppContext, accounts: Account[], opts: R
   for (const r of rows) if (r.rounds < settings.remindMaxRounds) byGroup.set(r.group_id, [...(byGroup.get(r.group_id) ?? []), r]);
 
   const escalate = new Map<number, { topic: string; c: Candidate }[]>();
+  const privateLists = new Map<string, { account: Account; ownerId: string; blocks: { prefix: string; names: string[] }[] }>();
   let done = 0;
   for (const [groupId, cands] of byGroup) {
     if (done >= (opts.limit ?? 300)) {
@@ -130,18 +133,31 @@ export async function runReminders(ctx: AppContext, accounts: Account[], opts: R
         await account.chat.sayToRoom(first.room_id!, { type: 'text', text });
       }
       if (owner) {
+        // One private list per teacher per run, over all their groups (sent after the groups).
+        const key = `${account.id}:${owner.id}`;
+        const list = privateLists.get(key) ?? { account, ownerId: owner.id, blocks: [] };
         for (const c of due) {
           const names = missing.get(c.post_id)!.map((m) => m.name);
-          for (const text of packMessages('', [{ prefix: t('ledger.reminder_owner', { topic: first.topic, code: c.code, title: c.title, count: names.length, names: '' }), names }], { sep: t('ledger.separator'), more: t('ledger.reminder_more') })) {
-            await account.chat.sayToContact(owner.id, { type: 'text', text });
-          }
+          list.blocks.push({ prefix: t('ledger.reminder_owner', { topic: first.topic, code: c.code, title: c.title, count: names.length, names: '' }), names });
         }
+        privateLists.set(key, list);
       }
       log.info({ group: groupId, posts: due.length, round }, 'reminder sent');
-      await ctx.clock.sleep(opts.gapMs ?? 5_000);
+      if (opts.gapMs) await ctx.clock.sleep(opts.gapMs); // (the account's pacer spaces the sends)
     } catch (err) {
       result.failed++;
       log.error({ err: { message: (err as Error).message }, group: groupId }, 'reminder failed for this group; continuing');
+    }
+  }
+  for (const list of privateLists.values()) {
+    // At most one private message per teacher: a list too long for one message ends with a pointer
+    // to #未确认 in each group.
+    const [text, ...rest] = packMessages(t('ledger.reminder_owner_header'), list.blocks, { sep: t('ledger.separator'), more: t('ledger.reminder_more') });
+    try {
+      await list.account.chat.sayToContact(list.ownerId, { type: 'text', text: rest.length ? `${text}\n${t('ledger.reminder_owner_cut')}` : text });
+      result.privateLists++;
+    } catch (err) {
+      log.warn({ err: { message: (err as Error).message } }, 'the private list could not be sent to a teacher');
     }
   }
   result.summaries = await schoolSummaries(ctx, accounts, escalate, settings, opts.dryRun);

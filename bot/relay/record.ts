@@ -75,6 +75,18 @@ export function createRecorder(deps: RecorderDeps) {
       await book(() => release(q(), rows.map((x) => x.id), by, { now: now(), uncount: true }));
     },
 
+    /**
+     * Refused because the room id is gone (the session ended, or a re-login gave the group a new
+     * room): not a failure. Back to pending (the attempt taken back, the cap slot refunded); it is
+     * sent to the group's new room once the account is logged in and re-matched.
+     */
+    async staleTarget(d: ClaimedDelivery, day: string, error: string): Promise<Outcome> {
+      await book(() => refundCap(q(), deps.accountId, day));
+      await back(d, { dueAt: new Date(now().getTime() + s.pollMs), error: `the room id was gone (re-login?); waits for the re-match: ${error}`, uncount: true });
+      log.info({ post: d.post.code, group: d.groupId, err: error }, 'send refused: the room id is gone; the delivery waits for the re-match');
+      return 'later';
+    },
+
     /** Turns a send result into the row's next state; `day` is the cap day beginSend counted. */
     async sendResult(d: ClaimedDelivery, day: string, r: SendResult): Promise<Outcome> {
       const dlog = log.child({ post: d.post.code, group: d.groupId });

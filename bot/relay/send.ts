@@ -7,7 +7,7 @@ export type SendResult =
   /** The first message went out. `followUpError`: a later one (picture, file) failed. */
   | { outcome: 'sent'; followUpError: string | null; throttled: boolean }
   /** Provably not sent (a SendError with sent: false): safe to retry or fail. */
-  | { outcome: 'refused'; error: string; throttled: boolean; badTarget: boolean }
+  | { outcome: 'refused'; error: string; throttled: boolean; badTarget: boolean; loggedOut: boolean }
   /** The request may have gone out (timeout, reset, anything else): never resent automatically. */
   | { outcome: 'unknown'; error: string; throttled: boolean };
 
@@ -29,7 +29,7 @@ export function classifySendError(err: unknown): Exclude<SendResult, { outcome: 
   const error = errorText(err);
   const throttled = isThrottle(err);
   if (err instanceof SendError && err.opts.sent === false) {
-    return { outcome: 'refused', error, throttled, badTarget: err.opts.badTarget === true };
+    return { outcome: 'refused', error, throttled, badTarget: err.opts.badTarget === true, loggedOut: err.opts.loggedOut === true };
   }
   return { outcome: 'unknown', error, throttled };
 }

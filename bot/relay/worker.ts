@@ -33,6 +33,8 @@ export interface WorkerOptions {
   stopWhenIdle?: boolean;
   /** Whether the account is logged in; while false nothing is claimed (default: always). */
   online?: () => boolean;
+  /** The account's pacer, shared with its other senders (default: the worker's own). */
+  pacer?: Pacer;
 }
 
 export interface WorkerStats {
@@ -75,7 +77,7 @@ export function startWorker(ctx: AppContext, account: Account, opts: WorkerOptio
   let wakeUp: (() => void) | undefined;
   const lock = new AccountLock(pool, account.id);
   let offlineLogged = false;
-  const pacer = new Pacer(s, random);
+  const pacer = opts.pacer ?? new Pacer(s, random);
   const touched = new Map<number, { code: string; since: number }>();
 
   const now = () => ctx.clock.now();
@@ -135,6 +137,12 @@ export function startWorker(ctx: AppContext, account: Account, opts: WorkerOptio
     }
   }
 
+  /** Whether the room id sent to is no longer the group's (re-matched since), or the account is offline. */
+  async function roomGone(d: ClaimedDelivery, roomId: string): Promise<boolean> {
+    if (opts.online && !opts.online()) return true;
+    return (await book(() => currentRoom(q(), d.groupId))) !== roomId;
+  }
+
   /**
    * The send step: the group's room as known now, members, the paced slot, the durable "say
    * began" mark with its daily-cap slot, then say(). Returns what the loop does next.
@@ -148,6 +156,7 @@ export function startWorker(ctx: AppContext, account: Account, opts: WorkerOptio
     // The durable "say began" commit is issued a little ahead of the slot (pacer.lead).
     await sleepUntil(slot.target - pacer.lead);
     if (stopping || lock.lost) {
+      pacer.cancel(slot);
       await record.notTried(d);
       return 'later';
     }
@@ -158,6 +167,7 @@ export function startWorker(ctx: AppContext, account: Account, opts: WorkerOptio
     );
     pacer.measuredBegin(performance.now() - b0);
     if (!begun) {
+      pacer.cancel(slot);
       await record.notTried(d);
       return 'capped';
     }
@@ -166,6 +176,12 @@ export function startWorker(ctx: AppContext, account: Account, opts: WorkerOptio
     stats.gapMsTotal += slot.gap;
     stats.firstSendAt ??= performance.now();
     const result = await sendToRoom(account.chat, roomId, rendered.messages, s.sendTimeoutMs);
+    // A refused send to a room id of an ended session (or one a re-match has replaced since) is
+    // not a failure: the row waits for the group's room of the new session. Never sent twice:
+    // a refusal proves nothing went out.
+    if (result.outcome === 'refused' && !result.throttled && (result.loggedOut || (result.badTarget && (await roomGone(d, roomId))))) {
+      return record.staleTarget(d, day, result.error);
+    }
     return record.sendResult(d, day, result);
   }
 

@@ -27,7 +27,8 @@ export function toSendError(err: unknown): SendError {
   const ret = e?.response?.data?.BaseResponse?.Ret ?? (e?.name === 'AssertionError' && typeof e.actual === 'number' ? e.actual : undefined);
   const message = e?.message ?? String(err);
   if (ret === 1205) return new SendError('WeChat refused: sending too fast (1205)', { sent: false, throttled: true, cause: err });
-  if (ret === 1204 || ret === 1101) return new SendError(`WeChat refused: bad target (${ret})`, { sent: false, badTarget: true, cause: err });
+  if (ret === 1101) return new SendError('WeChat refused: the session has ended (1101)', { sent: false, badTarget: true, loggedOut: true, cause: err });
+  if (ret === 1204) return new SendError(`WeChat refused: bad target (${ret})`, { sent: false, badTarget: true, cause: err });
   if (typeof ret === 'number') return new SendError(`WeChat refused the message (Ret ${ret})`, { sent: false, cause: err });
   if (/unsupported/i.test(message)) return new SendError(`the puppet cannot send this: ${message}`, { sent: false, cause: err });
   if (e?.code === 'BAD_TARGET') return new SendError(message, { sent: false, badTarget: true, cause: err });
@@ -204,6 +205,8 @@ export interface WechatAdapter {
   processed(messageId: string): Promise<void>;
   /** Discovers the rooms again and re-matches the groups (as at `ready`), when logged in. */
   rediscover(): void;
+  /** Whether the groups were re-matched to this session's rooms since the last login. */
+  matched(): boolean;
   detach(): void;
 }
 
@@ -335,11 +338,27 @@ export function attachAdapter(opts: AdapterOptions): WechatAdapter {
       track(undefined, room({ type: 'topic_changed', roomId: r.id, newTopic: cleanText(newTopic), oldTopic: cleanText(oldTopic), at: clock.now() })),
     // Rooms are only complete after `ready`: discover them (and re-match groups) then.
     ready: () => track(undefined, discover()),
+    // Every id changes at a login: nothing may be sent to a group until it is re-matched. A puppet
+    // that never says `ready` is given 2 minutes.
+    login: () => {
+      matchedSession = false;
+      clearTimeout(readyFallback);
+      readyFallback = setTimeout(() => {
+        if (!matchedSession && wechaty.isLoggedIn) {
+          log.warn('no `ready` from the puppet 2 minutes after the login; discovering the rooms now');
+          track(undefined, discover());
+        }
+      }, 120_000);
+      readyFallback.unref?.();
+    },
   };
+  let matchedSession = false;
+  let readyFallback: NodeJS.Timeout | undefined;
   async function discover(): Promise<void> {
     const rooms = await account.chat.rooms();
     log.info({ rooms: rooms.length }, 'WeChat ready; rooms discovered');
     await room({ type: 'logged_in', rooms, at: clock.now() });
+    matchedSession = true;
   }
   for (const [ev, fn] of Object.entries(handlers)) wechaty.on(ev as never, fn as never);
 
@@ -355,10 +374,12 @@ export function attachAdapter(opts: AdapterOptions): WechatAdapter {
         resolve();
       }));
     },
+    matched: () => matchedSession,
     rediscover: () => {
       if (wechaty.isLoggedIn) track(undefined, discover());
     },
     detach: () => {
+      clearTimeout(readyFallback);
       for (const [ev, fn] of Object.entries(handlers)) wechaty.off(ev as never, fn as never);
     },
   };

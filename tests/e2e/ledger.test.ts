@@ -124,7 +124,7 @@ describe('read confirmations through the mock puppet', () => {
     const reminder = w.sent(cls.id).slice(before).join('\n');
     expect(reminder).toContain(`${posts[0].code}《警惕刷单返利诈骗》未确认 2 人:李华爸爸、张伟妈妈`);
     expect(reminder).toContain(`${posts[1].code}《冒充客服退款诈骗》未确认 1 人:张伟妈妈`);
-    expect(w.sent(w.person('刘老师').contact.id).at(-1)).toContain('群里已发提醒');
+    expect(w.sent(w.person('刘老师').contact.id).at(-1)).toContain('今晚已在您的群里发了确认提醒');
     expect((await runReminders(w.ctx, [w.account], { kind: 'parent', gapMs: 0 })).groups).toEqual([]); // once a day
 
     expect(await w.person('刘老师').in(cls).says('#提醒 关')).toContain('已关闭本群的确认提醒');

@@ -38,6 +38,8 @@ export interface SentMessage {
   content: string;
   type: number;
   endpoint: string;
+  /** When the server received it (epoch ms). */
+  at: number;
 }
 
 export const BOT: RawContact = { UserName: '@bot0000000000000000000000000000001', NickName: '反诈宣传转发助手' };
@@ -194,7 +196,7 @@ export function installWebWechatFake(contacts: RawContact[], opts: FakeOptions =
     }
     if (/webwxsend(msg|appmsg|msgimg|videomsg|emoticon)$/.test(path)) {
       const msg = (body as { Msg: { ToUserName: string; Content?: string; Type: number; MediaId?: string } }).Msg;
-      const rec: SentMessage = { to: msg.ToUserName, content: msg.Content ?? msg.MediaId ?? '', type: msg.Type, endpoint: path.split('/').pop()! };
+      const rec: SentMessage = { to: msg.ToUserName, content: msg.Content ?? msg.MediaId ?? '', type: msg.Type, endpoint: path.split('/').pop()!, at: Date.now() };
       // An id of an earlier session, or one the server never gave: refused.
       const ret = nextRet.shift() ?? (sessionOver() ? 1101 : msg.ToUserName === 'filehelper' || origOf.has(msg.ToUserName) ? 0 : 1204);
       if (ret !== 0) {

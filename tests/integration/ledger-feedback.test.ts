@@ -151,7 +151,7 @@ describe('reminders', () => {
     expect(firstRun.groups).toEqual([{ groupId: classGroup, topic: '城东小学四(1)班家长群', posts: [p1.code], names: 3, round: 1, owner: true }]);
     expect(rec.said).toEqual([
       { to: 'room-41', room: true, text: `【温馨提醒】以下推送还有家人/老师未回复确认,请看过后回复"已阅"(或"编号 已阅"):\n${p1.code}《警惕刷单返利诈骗》未确认 3 人:李华爸爸、张伟妈妈、赵敏奶奶` },
-      { to: 'wx-liu', room: false, text: `【城东小学四(1)班家长群】群里已发提醒。${p1.code}《警惕刷单返利诈骗》还有 3 人未确认:李华爸爸、张伟妈妈、赵敏奶奶` },
+      { to: 'wx-liu', room: false, text: `今晚已在您的群里发了确认提醒。各群未确认名单:\n【城东小学四(1)班家长群】${p1.code}《警惕刷单返利诈骗》还有 3 人未确认:李华爸爸、张伟妈妈、赵敏奶奶` },
     ]);
     expect((await runReminders(ctx, [acc], { kind: 'parent', gapMs: 0 })).groups).toEqual([]); // one a day
     expect(await db.prisma.reminder.findMany({ select: { day: true, round: true, pending: true } })).toEqual([{ day: '2026-03-03', round: 1, pending: 3 }]);
