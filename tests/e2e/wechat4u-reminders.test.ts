@@ -12,7 +12,7 @@ const person = (tag: string, name: string): RawContact => ({ UserName: `@${tag}`
 const LI = person('li', '李老师');
 const PARENTS = [person('wang', '王妈妈'), person('zhao', '赵爸爸')];
 const ROOMS = Array.from({ length: 20 }, (_, i): RawContact => ({
-  UserName: `@@cls${i}`.padEnd(40, '0'), NickName: `城东小学${i + 1}班家长群`, MemberCount: 4, ContactFlag: 3,
+  UserName: `@@cls${i}x`.padEnd(40, '0'), NickName: `城东小学${i + 1}班家长群`, MemberCount: 4, ContactFlag: 3,
   MemberList: [BOT, LI, ...PARENTS].map((c) => ({ UserName: c.UserName, NickName: c.NickName, DisplayName: '' })),
 }));
 const GAP = 300;
