@@ -16,6 +16,7 @@ import { relayReconciler } from './relay/reconcile.ts';
 import { startWorker, type RelayWorker } from './relay/worker.ts';
 import { Pacer } from './relay/pacer.ts';
 import { pacedChat } from './relay/paced-chat.ts';
+import { accountBudget } from './relay/budget.ts';
 import { ensureAccount, recordLoginState } from './registry/account.ts';
 import { holdAccount, type AccountHold } from './registry/account-hold.ts';
 import { createRegistryHandler } from './registry/groups.ts';
@@ -145,7 +146,7 @@ export async function startRuntime(ctx: AppContext, bots: RuntimeBot[], opts: Ru
     const raw = createChatPort(b.wechat.wechaty, b.name, b.puppet);
     const pacer = new Pacer(settings.sending, opts.random?.(b.name) ?? Math.random);
     pacers.push({ raw, pacer });
-    const account: Account = { id: row.id, name: b.name, chat: pacedChat(raw, pacer, ctx.clock) };
+    const account: Account = { id: row.id, name: b.name, chat: pacedChat(raw, pacer, ctx.clock, accountBudget(ctx.db.pool, row.id, settings.sending, ctx.config.timeZone, ctx.clock)) };
     accounts.push(account);
     const lock = holdAccount(ctx, account);
     await lock.first;

@@ -1,11 +1,15 @@
 // Reminders to groups below the coverage target: one message per group naming the members who
 // have not confirmed (written out: @-mentions do not notify on web protocol), the list privately to
 // the owner, and from the second round on the group is listed in its school's below-target
-// summary in the school's work group. Never more than one reminder per post, group and day: the
-// `reminder` row is claimed (INSERT … ON CONFLICT DO NOTHING) before anything is sent.
+// summary in the school's work group. Never more than one reminder per group and day, never more
+// than one private list per teacher and day (over all their groups), all sent through the account's
+// paced port: the `reminder` rows are claimed (INSERT … ON CONFLICT DO NOTHING) before anything is
+// sent, and so is the teacher's list (a cron_fire slot keyed by a hash of the teacher's name).
 import type { Account, AppContext } from '../app.ts';
 import { localDay, localDayStart } from '../core/time.ts';
 import { t } from '../i18n.ts';
+import { claimSlot } from '../core/scheduler.ts';
+import { memberKey } from './member-key.ts';
 import { readAudience } from './audience.ts';
 import { formatPct, pct } from './coverage.ts';
 import { packMessages } from './group-auth.ts';
@@ -79,7 +83,8 @@ export async function runReminders(ctx: AppContext, accounts: Account[], opts: R
         AND g.bot_account_id = ANY($2::int[]) AND g.room_id IS NOT NULL
         AND d.sent_at < $3 AND d.sent_at > $4::timestamptz - $5::bigint * interval '1 millisecond'
         AND (d.members_at_send IS NULL OR d.confirmed * 100 < $6::float8 * d.members_at_send)
-        AND NOT EXISTS (SELECT 1 FROM reminder r WHERE r.post_id = d.post_id AND r.group_id = d.group_id AND r.day = $7)
+        -- the in-group reminder once per group per evening (all its open posts in one message)
+        AND NOT EXISTS (SELECT 1 FROM reminder r WHERE r.group_id = d.group_id AND r.day = $7)
       ORDER BY g.id, d.sent_at, p.id`,
     [opts.kind, accounts.map((a) => a.id), start, now, settings.windowMs, settings.targetPct, day],
   );
@@ -87,7 +92,7 @@ export async function runReminders(ctx: AppContext, accounts: Account[], opts: R
   for (const r of rows) if (r.rounds < settings.remindMaxRounds) byGroup.set(r.group_id, [...(byGroup.get(r.group_id) ?? []), r]);
 
   const escalate = new Map<number, { topic: string; c: Candidate }[]>();
-  const privateLists = new Map<string, { account: Account; ownerId: string; blocks: { prefix: string; names: string[] }[] }>();
+  const privateLists = new Map<string, { account: Account; ownerId: string; ownerName: string; blocks: { prefix: string; names: string[] }[] }>();
   let done = 0;
   for (const [groupId, cands] of byGroup) {
     if (done >= (opts.limit ?? 300)) {
@@ -135,7 +140,7 @@ export async function runReminders(ctx: AppContext, accounts: Account[], opts: R
       if (owner) {
         // One private list per teacher per run, over all their groups (sent after the groups).
         const key = `${account.id}:${owner.id}`;
-        const list = privateLists.get(key) ?? { account, ownerId: owner.id, blocks: [] };
+        const list = privateLists.get(key) ?? { account, ownerId: owner.id, ownerName: owner.name, blocks: [] };
         for (const c of due) {
           const names = missing.get(c.post_id)!.map((m) => m.name);
           list.blocks.push({ prefix: t('ledger.reminder_owner', { topic: first.topic, code: c.code, title: c.title, count: names.length, names: '' }), names });
@@ -150,10 +155,15 @@ export async function runReminders(ctx: AppContext, accounts: Account[], opts: R
     }
   }
   for (const list of privateLists.values()) {
-    // At most one private message per teacher: a list too long for one message ends with a pointer
-    // to #未确认 in each group.
+    // At most one private message per teacher per evening (claimed durably: a second run of the
+    // day sends none); a list too long for one message ends with a pointer to #未确认 in each group.
     const [text, ...rest] = packMessages(t('ledger.reminder_owner_header'), list.blocks, { sep: t('ledger.separator'), more: t('ledger.reminder_more') });
     try {
+      const teacher = memberKey(ctx.ledgerSecret, -list.account.id, list.ownerName);
+      if (!(await claimSlot(pool, 'reminder-owner-list', `${day}:${list.account.id}:${teacher}`, `${process.pid}:${list.account.name}`))) {
+        log.info('this teacher already had their private list this evening');
+        continue;
+      }
       await list.account.chat.sayToContact(list.ownerId, { type: 'text', text: rest.length ? `${text}\n${t('ledger.reminder_owner_cut')}` : text });
       result.privateLists++;
     } catch (err) {

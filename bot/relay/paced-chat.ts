@@ -1,17 +1,29 @@
-// Everything one account sends goes through its pacer (bot/relay/pacer.ts): the relay worker paces
-// its posts itself on the same pacer; this wrapper paces every other message — reminders, private
-// lists, notices, and command replies (which take the earliest free slot but still count).
-import type { ChatPort, Outgoing, SendOptions } from '../chat-types.ts';
+// Everything one account sends goes through its pacer (bot/relay/pacer.ts) and its daily budget
+// (bot/relay/budget.ts): the relay worker paces its posts itself on the same pacer and counts them
+// in beginSend; this wrapper paces and counts every other message — reminders, private lists,
+// notices, and command replies (which take the earliest free slot and are never refused, but count).
+import { SendError, type ChatPort, type Outgoing, type SendOptions } from '../chat-types.ts';
 import type { Clock } from '../clock.ts';
+import type { SendBudget } from './budget.ts';
 import type { Pacer } from './pacer.ts';
+import { isThrottle } from './throttle.ts';
 
-/** `chat` with every send waiting for its slot of `pacer`. */
-export function pacedChat(chat: ChatPort, pacer: Pacer, clock: Clock): ChatPort {
-  async function turn(opts?: SendOptions): Promise<void> {
+/** `chat` with every send counted in `budget` (when given) and waiting for its slot of `pacer`. */
+export function pacedChat(chat: ChatPort, pacer: Pacer, clock: Clock, budget?: SendBudget): ChatPort {
+  async function paced(opts: SendOptions | undefined, send: () => Promise<void>): Promise<void> {
+    const taken = budget ? await budget.take(opts?.reply === true) : undefined;
+    if (taken && 'refused' in taken) throw new SendError(`not sent: ${taken.refused}`, { sent: false });
     const slot = pacer.next(clock.now().getTime(), { reply: opts?.reply });
     const wait = slot.target - clock.now().getTime();
     if (wait > 0) await clock.sleep(wait);
     pacer.started(slot, clock.now().getTime());
+    try {
+      await send();
+    } catch (err) {
+      if (budget && taken && err instanceof SendError && err.opts.sent === false) await budget.refund(taken.day);
+      if (budget && isThrottle(err)) await budget.throttled();
+      throw err;
+    }
   }
   return {
     ...chat,
@@ -20,13 +32,7 @@ export function pacedChat(chat: ChatPort, pacer: Pacer, clock: Clock): ChatPort 
     roomMembers: (roomId) => chat.roomMembers(roomId),
     room: (roomId) => chat.room(roomId),
     rooms: () => chat.rooms(),
-    sayToRoom: async (roomId: string, out: Outgoing, opts?: SendOptions) => {
-      await turn(opts);
-      return chat.sayToRoom(roomId, out, opts);
-    },
-    sayToContact: async (contactId: string, out: Outgoing, opts?: SendOptions) => {
-      await turn(opts);
-      return chat.sayToContact(contactId, out, opts);
-    },
+    sayToRoom: (roomId: string, out: Outgoing, opts?: SendOptions) => paced(opts, () => chat.sayToRoom(roomId, out, opts)),
+    sayToContact: (contactId: string, out: Outgoing, opts?: SendOptions) => paced(opts, () => chat.sayToContact(contactId, out, opts)),
   };
 }

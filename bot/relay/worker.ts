@@ -172,6 +172,13 @@ export function startWorker(ctx: AppContext, account: Account, opts: WorkerOptio
       return 'capped';
     }
     await sleepUntil(slot.target);
+    // The room id is read again as the message goes out: a re-login (or re-match) during the wait
+    // gave the group another room, or the account is logged out now. Nothing was sent: the row
+    // goes back to pending and is claimed again for the group's room of the new session.
+    if (await roomGone(d, roomId)) {
+      pacer.cancel(slot);
+      return record.staleTarget(d, day, 'the room changed (or the account logged out) while the send waited for its slot');
+    }
     pacer.started(slot, now().getTime());
     stats.gapMsTotal += slot.gap;
     stats.firstSendAt ??= performance.now();

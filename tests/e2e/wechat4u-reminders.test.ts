@@ -59,7 +59,18 @@ describe('reminders of 20 groups owned by one teacher', () => {
     // One pacer for the account: consecutive sends at least the minimum gap apart.
     const at = sends.map((s) => s.at);
     for (let i = 1; i < at.length; i++) expect(at[i] - at[i - 1]).toBeGreaterThanOrEqual(GAP - 20);
-    // Once a day.
-    expect((await runReminders(w.ctx, w.runtime.accounts, { kind: 'parent' })).groups).toEqual([]);
+    // Once a day per group and per teacher: another post of yesterday, found open in a later run
+    // the same evening, waits for tomorrow's reminder.
+    const g0 = await db.prisma.chatGroup.findFirstOrThrow({ where: { topic: ROOMS[0].NickName } });
+    const source = await db.prisma.source.findFirstOrThrow();
+    const other = await db.prisma.post.create({ data: { sourceId: source.id, kind: 'article', title: '冒充客服退款诈骗', canonicalKey: 'test:reminders-2' } });
+    await db.prisma.delivery.create({
+      data: { postId: other.id, groupId: g0.id, botAccountId: w.runtime.accounts[0].id, status: 'sent', dueAt: new Date('2026-11-22T19:00:00+08:00'), sentAt: new Date('2026-11-22T19:20:00+08:00'), membersAtSend: 3 },
+    });
+    const again = w.fake.sends.length;
+    const r2 = await runReminders(w.ctx, w.runtime.accounts, { kind: 'parent' });
+    expect(r2.groups).toEqual([]);
+    expect(r2.privateLists).toBe(0);
+    expect(w.fake.sends.length).toBe(again);
   }, 120_000);
 });

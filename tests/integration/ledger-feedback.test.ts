@@ -138,14 +138,18 @@ describe('reminders', () => {
     await parentJob.run(withAccount, slot);
     const first = (await db.pool.query('SELECT count(*)::int AS n FROM reminder')).rows[0];
     expect(first.n).toBe(1);
-    const fired = await db.pool.query('SELECT job, slot FROM cron_fire');
-    expect(fired.rows).toEqual([{ job: 'reminders-parent', slot: `2026-03-03T19:30:${acc.id}` }]);
+    const fired = await db.pool.query('SELECT job, slot FROM cron_fire ORDER BY job DESC');
+    expect(fired.rows).toEqual([
+      { job: 'reminders-parent', slot: `2026-03-03T19:30:${acc.id}` },
+      // the teacher's one private list of the evening (keyed by a hash of the name, not the name)
+      { job: 'reminder-owner-list', slot: expect.stringMatching(new RegExp(`^2026-03-03:${acc.id}:[0-9a-f]{32}$`)) },
+    ]);
     const again = await runReminders(ctx, [acc], { kind: 'parent', gapMs: 0 });
     expect(again.groups).toEqual([]); // one a day
     await db.pool.query('DELETE FROM reminder');
     await parentJob.run(withAccount, slot); // the account's slot was claimed: nothing again
     expect((await db.pool.query('SELECT count(*)::int AS n FROM reminder')).rows[0].n).toBe(0);
-    await db.pool.query('DELETE FROM reminder');
+    await db.pool.query("DELETE FROM reminder; DELETE FROM cron_fire WHERE job = 'reminder-owner-list'");
     rec.said.length = 0;
     const firstRun = await runReminders(ctx, [acc], { kind: 'parent', gapMs: 0 });
     expect(firstRun.groups).toEqual([{ groupId: classGroup, topic: '城东小学四(1)班家长群', posts: [p1.code], names: 3, round: 1, owner: true }]);
