@@ -32,7 +32,8 @@ describe('decide', () => {
 
 describe('send errors', () => {
   it('only a SendError with sent: false is a refusal; anything else may have gone out', () => {
-    expect(classifySendError(new SendError('Ret 1204', { sent: false, badTarget: true }))).toEqual({ outcome: 'refused', error: 'Ret 1204', throttled: false, badTarget: true });
+    expect(classifySendError(new SendError('Ret 1204', { sent: false, badTarget: true }))).toEqual({ outcome: 'refused', error: 'Ret 1204', throttled: false, badTarget: true, loggedOut: false });
+    expect(classifySendError(new SendError('Ret 1101', { sent: false, badTarget: true, loggedOut: true }))).toMatchObject({ outcome: 'refused', badTarget: true, loggedOut: true });
     expect(classifySendError(new SendError('Ret 1205', { sent: false, throttled: true }))).toMatchObject({ outcome: 'refused', throttled: true, badTarget: false });
     expect(classifySendError(Object.assign(new Error('looks refused'), { opts: { sent: false, badTarget: true } }))).toEqual({ outcome: 'unknown', error: 'looks refused', throttled: false });
     expect(classifySendError(new SendError('timeout', { sent: 'unknown' }))).toMatchObject({ outcome: 'unknown' });
@@ -57,5 +58,21 @@ describe('pacer', () => {
     expect(starts[3]).toBe(60_000);
     for (let k = 1; k < starts.length; k++) expect(starts[k] - starts[k - 1]).toBeGreaterThanOrEqual(4000);
     for (let k = 3; k < starts.length; k++) expect(starts[k] - starts[k - 3]).toBeGreaterThanOrEqual(60_000);
+  });
+
+  it('reserves slots for concurrent senders; a reply jumps the queue but keeps the gap and counts per minute', () => {
+    const pacer = new Pacer({ gapMs: [5000, 5000], perMinute: 4 }, () => 0);
+    // The relay worker and the reminders ask at the same moment: successive slots, not one.
+    const a = pacer.next(0);
+    const b = pacer.next(0);
+    const c = pacer.next(0);
+    expect([a.target, b.target, c.target]).toEqual([0, 5000, 10_000]);
+    // A reply asked at 1 s: the earliest start 5 s from every reserved slot is after the last one.
+    const r = pacer.next(1000, { reply: true });
+    expect(r.target).toBe(15_000);
+    pacer.cancel(b); // a reserved slot given back frees its place for the next reply
+    expect(pacer.next(1000, { reply: true }).target).toBe(5000);
+    // Four starts in the minute: the next post waits for the minute after the first.
+    expect(pacer.next(1000).target).toBe(60_000);
   });
 });
