@@ -169,6 +169,7 @@ export async function startRuntime(ctx: AppContext, bots: RuntimeBot[], opts: Ru
       startWorker(ctx, { ...a, chat: pacers[i].raw }, {
         settings,
         pacer: pacers[i].pacer,
+        lock: locks[i].sender(),
         // (and not before its groups are re-matched to the rooms of this login: every id changed)
         online: () => bots[i].wechat.status().state === 'logged_in' && locks[i].held() && adapters[i].matched(),
       }),

@@ -2,17 +2,18 @@
 // connection. A process without it changes nothing of that account (no re-matching, no room ids,
 // no registrations: its inbound events are dropped; its relay worker claims nothing) and stands
 // by; it takes over when the holder stops or its connection dies (the lock goes with the session).
-// (The relay worker's sender lock, bot/relay/account-lock.ts, is taken after this one.)
+// It is the one account lock (bot/relay/account-lock.ts): the relay worker sends under it (`sender()`).
 import pg from 'pg';
 import type { Account, AppContext } from '../app.ts';
-
-const LOCK_CLASS = 0x6163; // "ac": advisory-lock namespace of bot accounts
+import { ACCOUNT_LOCK_CLASS, type SenderLock } from '../relay/account-lock.ts';
 
 export interface AccountHold {
   /** Whether this process holds the account now. */
   held(): boolean;
   /** Called each time the lock is taken (first time and after a take-over). */
   onTaken(fn: () => void): void;
+  /** The lock lent to the account's relay worker: held while the account is held, on the same connection. */
+  sender(): SenderLock;
   /** Resolves after the first attempt (taken or standing by). */
   readonly first: Promise<void>;
   stop(): Promise<void>;
@@ -36,13 +37,16 @@ export function holdAccount(ctx: AppContext, account: Account, opts: { pollMs?: 
     c.on('error', () => undefined);
     try {
       await c.connect();
-      const ok = (await c.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1, $2) AS ok', [LOCK_CLASS, account.id])).rows[0].ok;
+      const ok = (await c.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1, $2) AS ok', [ACCOUNT_LOCK_CLASS, account.id])).rows[0].ok;
       if (!ok || stopping) {
         await c.end().catch(() => undefined);
         if (!ok && !standingByLogged) log.warn('another process drives this account; standing by (nothing of it is changed here) until it stops');
         standingByLogged = true;
         return;
       }
+      // The worker's delivery-log bookkeeping runs on this connection (asynchronous commits;
+      // the durable "say began" mark goes through the pool).
+      await c.query('SET synchronous_commit = off');
       client = c;
       held = true;
       c.on('error', () => lost());
@@ -71,8 +75,30 @@ export function holdAccount(ctx: AppContext, account: Account, opts: { pollMs?: 
   tick();
   const first = attempt;
 
+  // Set by the worker when a statement on the lock's connection failed: it takes the lock "again"
+  // (recovering its rows) once the hold has (or still has) it.
+  let senderLost = false;
+  const sender: SenderLock = {
+    get client() {
+      return held ? client : undefined;
+    },
+    get lost() {
+      return !held || senderLost;
+    },
+    set lost(v: boolean) {
+      senderLost = v;
+    },
+    tryTake: async () => {
+      if (!held) return false;
+      senderLost = false;
+      return true;
+    },
+    drop: () => undefined, // the hold keeps the lock; it ends with stop()
+  };
+
   return {
     first,
+    sender: () => sender,
     held: () => held,
     onTaken: (fn) => void listeners.push(fn),
     stop: async () => {

@@ -1,14 +1,29 @@
-// The per-account advisory lock that makes one process the sender of a WeChat account. It is held
-// on its own connection (which the worker also uses for its asynchronous-commit bookkeeping);
-// closing that connection releases it. A dropped connection sets `lost`.
+// The one per-account lock: a PostgreSQL session advisory lock in the namespace ACCOUNT_LOCK_CLASS,
+// held on its own connection; closing that connection releases it. In the bot, the account hold
+// (bot/registry/account-hold.ts) takes it for everything the process does with the account and
+// lends it to the relay worker (`SenderLock`); a worker started alone (CLI, tests, benches) takes
+// it itself with `AccountLock`. Both exclude each other: one process drives (and sends for) an account.
 import type pg from 'pg';
+import type { Queryable } from './deliveries.ts';
 
-const LOCK_CLASS = 0x7265; // "re": advisory-lock namespace of relay accounts
+/** "ac": the advisory-lock namespace of bot accounts (the key is bot_account.id). */
+export const ACCOUNT_LOCK_CLASS = 0x6163;
 
-export class AccountLock {
-  /** The connection holding the lock, while held. */
+/** The lock as the relay worker uses it. */
+export interface SenderLock {
+  /** The connection holding the lock, while held (the worker's asynchronous-commit bookkeeping runs on it). */
+  readonly client: Queryable | undefined;
+  /** True when the lock is gone (its connection failed, or the worker saw an error on it): take it again. */
+  lost: boolean;
+  /** One attempt: true when this process now holds the lock. Throws when the database cannot be reached. */
+  tryTake(): Promise<boolean>;
+  /** Lets the lock go (when the worker owns it). */
+  drop(): void;
+}
+
+/** The lock taken by a worker of its own (no account hold in the process). */
+export class AccountLock implements SenderLock {
   client: pg.PoolClient | undefined;
-  /** Set when the connection holding the lock failed: take it again. */
   lost = false;
 
   constructor(
@@ -16,7 +31,6 @@ export class AccountLock {
     private readonly accountId: number,
   ) {}
 
-  /** One attempt: true when this process now holds the lock. Throws when the database cannot be reached. */
   async tryTake(): Promise<boolean> {
     const c = await this.pool.connect();
     // A checked-out client has no error listener of the pool's: a dropped connection must not
@@ -27,7 +41,7 @@ export class AccountLock {
     c.on('error', onError);
     let ok = false;
     try {
-      ok = (await c.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1, $2) AS ok', [LOCK_CLASS, this.accountId])).rows[0].ok;
+      ok = (await c.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1, $2) AS ok', [ACCOUNT_LOCK_CLASS, this.accountId])).rows[0].ok;
       if (ok) await c.query('SET synchronous_commit = off');
     } catch (err) {
       c.release(true);

@@ -3,15 +3,15 @@
 // reserve a daily-cap slot, say() to the group's room as known at send time) and record
 // (record.ts: the delivery log, guarded by the claim). Pacing lives in pacer.ts.
 //
-// Safety: a per-account advisory lock (held on its own connection) makes one process the sender
-// of an account; a second process with the same account waits. Rows left in `sending` by a dead
+// Safety: the per-account advisory lock (account-lock.ts; in the bot, the account hold's) makes one
+// process the sender of an account; a second process with the same account waits. Rows left in `sending` by a dead
 // process are recovered on start: never-begun ones go back to pending, the rest become `unknown`.
 import crypto from 'node:crypto';
 import os from 'node:os';
 import type { Account, AppContext } from '../app.ts';
 import type { Logger } from '../log.ts';
 import { readAudience } from '../ledger/audience.ts';
-import { AccountLock } from './account-lock.ts';
+import { AccountLock, type SenderLock } from './account-lock.ts';
 import { decide } from './decide.ts';
 import { beginSend, claimDue, currentRoom, freshDue, recoverSending, type ClaimedDelivery } from './deliveries.ts';
 import { Pacer } from './pacer.ts';
@@ -35,6 +35,8 @@ export interface WorkerOptions {
   online?: () => boolean;
   /** The account's pacer, shared with its other senders (default: the worker's own). */
   pacer?: Pacer;
+  /** The account lock held by this process's account hold (default: the worker takes it itself). */
+  lock?: SenderLock;
 }
 
 export interface WorkerStats {
@@ -75,7 +77,7 @@ export function startWorker(ctx: AppContext, account: Account, opts: WorkerOptio
 
   let stopping = false;
   let wakeUp: (() => void) | undefined;
-  const lock = new AccountLock(pool, account.id);
+  const lock: SenderLock = opts.lock ?? new AccountLock(pool, account.id);
   let offlineLogged = false;
   const pacer = opts.pacer ?? new Pacer(s, random);
   const touched = new Map<number, { code: string; since: number }>();
