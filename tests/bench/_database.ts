@@ -12,7 +12,8 @@ import { silentLogger } from '../../bot/log.ts';
 export async function withBenchDatabase<T>(name: string, max: number, fn: (db: Db) => Promise<T>): Promise<T> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `bench-${name}-`));
   fs.chmodSync(dir, 0o755);
-  const server = await startEmbedded(dir, 'bench', silentLogger());
+  // owner: a watchdog stops the server if the bench process is killed (no orphaned postgres).
+  const server = await startEmbedded(dir, 'bench', silentLogger(), { owner: true });
   try {
     const admin = connect(server.url('postgres'), { max: 1 });
     await admin.pool.query("CREATE DATABASE bench ENCODING 'UTF8' TEMPLATE template0");

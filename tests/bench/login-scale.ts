@@ -120,14 +120,33 @@ async function child(rooms: number, members: number, capS: number): Promise<Resu
   });
 }
 
+/** Extra seconds a child gets beyond the cap (database start, the two #状态, shutdown) before it is killed. */
+const GRACE_S = 120;
+
 function runChild(size: string, capS: number): Promise<Result | string> {
   return new Promise((resolve) => {
     const p = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', file, '--child', size, '--cap', String(capS)], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
+    let killed = false;
+    // A child whose event loop is blocked never reaches its own cap: it must not outlive the bench
+    // (its embedded database has the bot's watchdog and stops with it).
+    const timer = setTimeout(() => {
+      killed = true;
+      p.kill('SIGKILL');
+    }, (capS + GRACE_S) * 1000);
+    const onSignal = () => {
+      p.kill('SIGKILL');
+      process.exit(130);
+    };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
     p.stdout.on('data', (d) => (out += d));
     p.on('exit', (code) => {
+      clearTimeout(timer);
+      process.removeListener('SIGINT', onSignal);
+      process.removeListener('SIGTERM', onSignal);
       const line = out.split('\n').find((l) => l.startsWith('RESULT '));
-      resolve(line ? (JSON.parse(line.slice(7)) as Result) : `exit ${code}`);
+      resolve(line ? (JSON.parse(line.slice(7)) as Result) : killed ? `killed: no result ${capS + GRACE_S} s after start` : `exit ${code}`);
     });
   });
 }
