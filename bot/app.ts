@@ -63,15 +63,19 @@ export function createPipeline(handlers: InboundHandler[], log: Logger) {
   return {
     group: (msg: GroupMessage, account: Account) => run('group', msg, account),
     private: (msg: PrivateMessage, account: Account) => run('private', msg, account),
-    room: async (event: RoomEvent, account: Account) => {
+    /** Runs every room step; false when one of them failed (it is logged). */
+    room: async (event: RoomEvent, account: Account): Promise<boolean> => {
+      let ok = true;
       for (const h of handlers) {
         if (!h.room) continue;
         try {
           await h.room(event, account);
         } catch (err) {
+          ok = false;
           plog.error({ err, handler: h.name, event: event.type }, 'room event handler failed');
         }
       }
+      return ok;
     },
   };
 }

@@ -23,7 +23,7 @@ import { createRegistryHandler } from './registry/groups.ts';
 import { createActivityInbox } from './reports/activity-inbox.ts';
 import { createSourceCapture } from './sources/inbound.ts';
 import { createConfirmations } from './ledger/confirm.ts';
-import { attachAdapter, createChatPort, type WechatAdapter } from './wechat/adapter.ts';
+import { attachAdapter, createChatPort, idsChangeAtLogin, type WechatAdapter } from './wechat/adapter.ts';
 import type { WechatBot } from './wechat/bot.ts';
 
 export const SCHEDULES_DIR = path.resolve(import.meta.dirname, '../schedules');
@@ -99,7 +99,8 @@ function gated(p: Pipeline, lock: AccountHold, log: Logger): Pipeline {
   return {
     group: async (m, a) => (open('group message') ? p.group(m, a) : undefined),
     private: async (m, a) => (open('private message') ? p.private(m, a) : undefined),
-    room: async (e, a) => (open(`room event ${e.type}`) ? p.room(e, a) : undefined),
+    // (not held: nothing to do here, which is no failure; a take-over discovers the rooms again)
+    room: async (e, a) => (open(`room event ${e.type}`) ? p.room(e, a) : true),
   };
 }
 
@@ -151,7 +152,9 @@ export async function startRuntime(ctx: AppContext, bots: RuntimeBot[], opts: Ru
     const lock = holdAccount(ctx, account);
     await lock.first;
     locks.push(lock);
-    const adapter = attachAdapter({ wechaty: b.wechat.wechaty, account, pipeline: gated(pipeline, lock, log), clock: ctx.clock, log: ctx.log });
+    const adapter = attachAdapter({
+      wechaty: b.wechat.wechaty, account, pipeline: gated(pipeline, lock, log), clock: ctx.clock, log: ctx.log, idsChangeAtLogin: idsChangeAtLogin(b.puppet),
+    });
     adapters.push(adapter);
     // Taken over from a process that stopped: the rooms are this process's to match now.
     lock.onTaken(() => adapter.rediscover());

@@ -6,7 +6,7 @@ import type { Account, AppContext } from '../app.ts';
 import type { RoomInfo } from '../chat-types.ts';
 import type { ChatGroup } from '../db/client.ts';
 import { t } from '../i18n.ts';
-import { audit } from './audit.ts';
+import type pg from 'pg';
 
 export interface RematchResult {
   matched: number;
@@ -35,6 +35,11 @@ export async function rematchRooms(ctx: AppContext, account: Account, rooms: Roo
     log.warn({ groups: groups.length }, 'no rooms known after login; groups are re-matched at the next login');
     return result;
   }
+  // Decided in memory, written in one transaction of two statements (an account in a few hundred
+  // groups: one transaction per group took minutes at login).
+  const changes: GroupChange[] = [];
+  const audits: AuditRow[] = [];
+  const tell: { g: ChatGroup; candidates: RoomInfo[] }[] = [];
   const live = new Map(rooms.map((r) => [r.roomId, r]));
   const taken = new Set<string>();
   const rest: ChatGroup[] = [];
@@ -47,12 +52,8 @@ export async function rematchRooms(ctx: AppContext, account: Account, rooms: Roo
     taken.add(room.roomId);
     result.kept++;
     if (g.topic !== room.topic || g.memberCount !== room.memberCount) {
-      await prisma.$transaction(async (tx) => {
-        await tx.chatGroup.update({ where: { id: g.id }, data: { topic: room.topic, memberCount: room.memberCount } });
-        if (g.topic !== room.topic) {
-          await audit(tx, { actor: 'wechat', action: 'group.topic_changed', groupId: g.id, orgUnitId: g.orgUnitId, at, detail: { from: g.topic, to: room.topic } });
-        }
-      });
+      changes.push({ id: g.id, roomId: g.roomId, status: g.status, reason: g.statusReason, memberCount: room.memberCount, topic: room.topic, statusBefore: null });
+      if (g.topic !== room.topic) audits.push({ action: 'group.topic_changed', groupId: g.id, orgUnitId: g.orgUnitId, detail: { from: g.topic, to: room.topic } });
     }
   }
   const byTopic = new Map<string, RoomInfo[]>();
@@ -69,34 +70,75 @@ export async function rematchRooms(ctx: AppContext, account: Account, rooms: Roo
     if (reason) {
       result.ambiguous.push({ group: g.id, topic: g.topic, reason });
       if (g.status === 'ambiguous' && g.statusReason === reason && g.roomId === null) continue;
-      await prisma.$transaction(async (tx) => {
-        await tx.chatGroup.update({
-          where: { id: g.id },
-          data: {
-            status: 'ambiguous',
-            statusReason: reason,
-            roomId: null,
-            settings: { ...settings, statusBefore: g.status === 'ambiguous' ? settings.statusBefore : g.status } as never,
-          },
-        });
-        await audit(tx, { actor: 'wechat', action: 'group.ambiguous', groupId: g.id, orgUnitId: g.orgUnitId, at, detail: { topic: g.topic, reason } });
-      });
+      // (the status to go back to once re-registered: kept from the first time it became ambiguous)
+      changes.push({ id: g.id, roomId: null, status: 'ambiguous', reason, memberCount: g.memberCount, topic: g.topic, statusBefore: g.status === 'ambiguous' ? null : g.status });
+      audits.push({ action: 'group.ambiguous', groupId: g.id, orgUnitId: g.orgUnitId, detail: { topic: g.topic, reason } });
       log.warn({ group: g.id, topic: g.topic, reason }, 'a registered group cannot be matched to one room; it stays ambiguous until re-registered there');
-      if (candidates.length > 1) await tellAmbiguous(ctx, account, g, candidates);
+      if (candidates.length > 1) tell.push({ g, candidates });
       continue;
     }
     const room = candidates[0];
     const status = g.status === 'ambiguous' ? ((settings.statusBefore as 'active' | 'paused' | undefined) ?? 'active') : g.status;
-    await prisma.$transaction(async (tx) => {
-      await tx.chatGroup.update({
-        where: { id: g.id },
-        data: { roomId: room.roomId, status, statusReason: null, memberCount: room.memberCount },
-      });
-      await audit(tx, { actor: 'wechat', action: 'group.rematched', groupId: g.id, orgUnitId: g.orgUnitId, at, detail: { topic: g.topic } });
-    });
+    changes.push({ id: g.id, roomId: room.roomId, status, reason: null, memberCount: room.memberCount, topic: g.topic, statusBefore: null });
+    audits.push({ action: 'group.rematched', groupId: g.id, orgUnitId: g.orgUnitId, detail: { topic: g.topic } });
     result.matched++;
   }
+  await applyRematch(ctx.db.pool, changes, audits, at);
+  for (const { g, candidates } of tell) await tellAmbiguous(ctx, account, g, candidates);
   return result;
+}
+
+/** A group's row after the re-match (statusBefore: recorded in settings when not null). */
+interface GroupChange {
+  id: number;
+  roomId: string | null;
+  status: string;
+  reason: string | null;
+  memberCount: number;
+  topic: string;
+  statusBefore: string | null;
+}
+
+interface AuditRow {
+  action: string;
+  groupId: number;
+  orgUnitId: number;
+  detail: Record<string, unknown>;
+}
+
+/** Writes the re-match in one transaction: one UPDATE of every changed group, one INSERT of the audit events. */
+export async function applyRematch(pool: pg.Pool, changes: GroupChange[], audits: AuditRow[], at: Date): Promise<void> {
+  if (!changes.length && !audits.length) return;
+  const c = await pool.connect();
+  try {
+    await c.query('BEGIN');
+    await c.query(
+      `UPDATE chat_group g
+          SET room_id = v.room_id, status = v.status::"GroupStatus", status_reason = v.reason,
+              member_count = v.member_count, topic = v.topic, updated_at = now(),
+              settings = CASE WHEN v.status_before IS NULL THEN g.settings
+                              ELSE g.settings || jsonb_build_object('statusBefore', v.status_before) END
+         FROM unnest($1::int[], $2::text[], $3::text[], $4::text[], $5::int[], $6::text[], $7::text[])
+              AS v(id, room_id, status, reason, member_count, topic, status_before)
+        WHERE g.id = v.id`,
+      [
+        changes.map((x) => x.id), changes.map((x) => x.roomId), changes.map((x) => x.status), changes.map((x) => x.reason),
+        changes.map((x) => x.memberCount), changes.map((x) => x.topic), changes.map((x) => x.statusBefore),
+      ],
+    );
+    await c.query(
+      `INSERT INTO audit_event (actor, action, group_id, org_unit_id, detail, at)
+       SELECT 'wechat', a.action, a.group_id, a.org_unit_id, a.detail::jsonb, $5
+         FROM unnest($1::text[], $2::int[], $3::int[], $4::text[]) AS a(action, group_id, org_unit_id, detail)`,
+      [audits.map((a) => a.action), audits.map((a) => a.groupId), audits.map((a) => a.orgUnitId), audits.map((a) => JSON.stringify(a.detail)), at],
+    );
+    await c.query('COMMIT');
+  } catch (err) {
+    await c.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    c.release();
+  }
 }
 
 /**

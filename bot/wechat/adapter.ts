@@ -196,6 +196,16 @@ export interface AdapterOptions {
   log: Logger;
   /** Messages dated earlier than this are stale (history synced at login); default: attach time − 2 min. */
   staleBefore?: Date;
+  /**
+   * Every room id changes at a login (wechat4u): after each login nothing may be sent for the
+   * account until its groups are re-matched (`matched()`). Puppets with stable ids: always matched.
+   */
+  idsChangeAtLogin?: boolean;
+}
+
+/** Whether `puppet` gives every room and contact a new id at each login (wechat4u does). */
+export function idsChangeAtLogin(puppet: string): boolean {
+  return /wechat4u/.test(puppet);
 }
 
 export interface WechatAdapter {
@@ -335,16 +345,20 @@ export function attachAdapter(opts: AdapterOptions): WechatAdapter {
         else await room({ type: 'members_changed', roomId: r.id, memberCount: (await roomInfo(r)).memberCount, at: clock.now() });
       })()),
     'room-topic': (r: Room, newTopic: string, oldTopic: string) =>
-      track(undefined, room({ type: 'topic_changed', roomId: r.id, newTopic: cleanText(newTopic), oldTopic: cleanText(oldTopic), at: clock.now() })),
+      track(undefined, room({ type: 'topic_changed', roomId: r.id, newTopic: cleanText(newTopic), oldTopic: cleanText(oldTopic), at: clock.now() }).then(() => undefined)),
     // Rooms are only complete after `ready`: discover them (and re-match groups) then.
     ready: () => track(undefined, discover()),
-    // Every id changes at a login: nothing may be sent to a group until it is re-matched. A puppet
-    // that never says `ready` is given 2 minutes.
+    // Every id changes at a login (wechat4u): nothing may be sent to a group until it is
+    // re-matched. If `ready` does not come within 2 minutes, the rooms are discovered anyway.
     login: () => {
+      session++;
       matchedSession = false;
+      discovered = false;
       clearTimeout(readyFallback);
+      clearTimeout(retry);
+      if (!opts.idsChangeAtLogin) return;
       readyFallback = setTimeout(() => {
-        if (!matchedSession && wechaty.isLoggedIn) {
+        if (!discovered && wechaty.isLoggedIn) {
           log.warn('no `ready` from the puppet 2 minutes after the login; discovering the rooms now');
           track(undefined, discover());
         }
@@ -352,13 +366,42 @@ export function attachAdapter(opts: AdapterOptions): WechatAdapter {
       readyFallback.unref?.();
     },
   };
+  /** Logins seen; a discovery of an earlier login does not count for this one. */
+  let session = 0;
   let matchedSession = false;
+  /** A discovery was started for this login (`ready`, the fallback or a take-over). */
+  let discovered = false;
   let readyFallback: NodeJS.Timeout | undefined;
-  async function discover(): Promise<void> {
-    const rooms = await account.chat.rooms();
-    log.info({ rooms: rooms.length }, 'WeChat ready; rooms discovered');
-    await room({ type: 'logged_in', rooms, at: clock.now() });
-    matchedSession = true;
+  let retry: NodeJS.Timeout | undefined;
+  let discovering: Promise<void> = Promise.resolve();
+  /**
+   * Discovers this session's rooms and re-matches the groups to them; one discovery at a time (two
+   * at once raced for the same rows). The relay claims nothing for the account until one has
+   * succeeded for the current login; a failed one (the database?) is tried again in 30 s.
+   */
+  function discover(): Promise<void> {
+    discovered = true;
+    const mine = session;
+    const again = () => {
+      log.warn('re-matching the groups after the login failed; trying again in 30 s (nothing is sent for this account until then)');
+      clearTimeout(retry);
+      retry = setTimeout(() => track(undefined, discover()), 30_000);
+      retry.unref?.();
+    };
+    const run = discovering.catch(() => undefined).then(async () => {
+      if (mine !== session || !wechaty.isLoggedIn) return; // a newer login discovers for itself
+      let ok = false;
+      try {
+        const rooms = await account.chat.rooms();
+        log.info({ rooms: rooms.length }, 'WeChat ready; rooms discovered');
+        ok = await room({ type: 'logged_in', rooms, at: clock.now() });
+      } finally {
+        if (mine === session && ok) matchedSession = true;
+        else if (mine === session) again();
+      }
+    });
+    discovering = run;
+    return run;
   }
   for (const [ev, fn] of Object.entries(handlers)) wechaty.on(ev as never, fn as never);
 
@@ -374,12 +417,15 @@ export function attachAdapter(opts: AdapterOptions): WechatAdapter {
         resolve();
       }));
     },
-    matched: () => matchedSession,
+    matched: () => !opts.idsChangeAtLogin || matchedSession,
     rediscover: () => {
-      if (wechaty.isLoggedIn) track(undefined, discover());
+      if (!wechaty.isLoggedIn) return;
+      matchedSession = false; // (e.g. taken over: the rooms are matched by this process now)
+      track(undefined, discover());
     },
     detach: () => {
       clearTimeout(readyFallback);
+      clearTimeout(retry);
       for (const [ev, fn] of Object.entries(handlers)) wechaty.off(ev as never, fn as never);
     },
   };
