@@ -3,7 +3,7 @@
 // all of them; and every send of the account is paced by its one pacer.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runReminders } from '../../bot/ledger/reminders.ts';
-import { memberKey } from '../../bot/ledger/member-key.ts';
+import { ownerKey } from '../../bot/ledger/member-key.ts';
 import { freshDb, type TestDb } from '../helpers/db.ts';
 import { BOT, type RawContact } from '../helpers/wechat4u-fake.ts';
 import { openSettings, startWechat4uRuntime, type Wechat4uRuntime } from '../helpers/wechat4u-runtime.ts';
@@ -32,7 +32,7 @@ beforeAll(async () => {
     const g = await db.prisma.chatGroup.create({
       data: { kind: 'parent', orgUnitId: unit.id, className: `${i + 1}班`, botAccountId: account.id, topic: r.NickName, status: 'active', autoForward: true, registeredBy: '李老师', ownerKey: '', roomId: r.UserName, memberCount: 4 },
     });
-    await db.prisma.chatGroup.update({ where: { id: g.id }, data: { ownerKey: memberKey(db.ledgerSecret, g.id, '李老师') } });
+    await db.prisma.chatGroup.update({ where: { id: g.id }, data: { ownerKey: ownerKey(db.ledgerSecret, g.id, '李老师') } });
     // Delivered the evening before, nobody confirmed yet.
     await db.prisma.delivery.create({
       data: { postId: post.id, groupId: g.id, botAccountId: account.id, status: 'sent', dueAt: new Date('2026-11-22T19:00:00+08:00'), sentAt: new Date('2026-11-22T19:10:00+08:00'), membersAtSend: 3 },
@@ -58,7 +58,10 @@ describe('reminders of 20 groups owned by one teacher', () => {
     for (const room of ROOMS) expect(sends.filter((s) => s.to === room.UserName)).toHaveLength(1);
     // One pacer for the account: consecutive sends at least the minimum gap apart.
     const at = sends.map((s) => s.at);
-    for (let i = 1; i < at.length; i++) expect(at[i] - at[i - 1]).toBeGreaterThanOrEqual(GAP - 20);
+    // (times are the fake server's arrivals: one request may arrive late under load and the next on
+    // time, so each gap gets slack, the whole run none: no burst, and the pace is kept overall)
+    for (let i = 1; i < at.length; i++) expect(at[i] - at[i - 1]).toBeGreaterThanOrEqual(GAP * 0.6);
+    expect(at.at(-1)! - at[0]).toBeGreaterThanOrEqual((at.length - 1) * GAP - 50);
     // Once a day per group and per teacher: another post of yesterday, found open in a later run
     // the same evening, waits for tomorrow's reminder.
     const g0 = await db.prisma.chatGroup.findFirstOrThrow({ where: { topic: ROOMS[0].NickName } });
