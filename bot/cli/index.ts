@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { registerBureau } from './bureau.ts';
 import { registerDb } from './db.ts';
 import { registerDemo } from './demo.ts';
+import { registerGroup } from './group.ts';
 import { registerLedger } from './ledger.ts';
 import { registerOrg } from './org.ts';
 import { registerRelay } from './relay.ts';
@@ -18,9 +19,11 @@ export function buildProgram(): Command {
 The database is the embedded one under DATA_DIR (default ./data) unless DATABASE_URL is set.
 Examples:
   antifraud org import content/org/qinzhou-sample.csv
-  antifraud org codes --rotate 钦南区教育局`,
+  antifraud org codes --rotate 钦南区教育局
+  antifraud group unregister 12`,
     );
   registerOrg(program);
+  registerGroup(program);
   registerDb(program);
   registerDemo(program);
   registerRelay(program);
