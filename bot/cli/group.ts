@@ -7,6 +7,7 @@ import { dateTime } from '../core/time.ts';
 import type { PrismaClient } from '../db/client.ts';
 import { idFrom } from '../db/ids.ts';
 import { UserError } from '../errors.ts';
+import { t } from '../i18n.ts';
 import { withDb } from './context.ts';
 import { formatTable } from './table.ts';
 
@@ -42,16 +43,16 @@ async function findGroup(prisma: PrismaClient, ref: string) {
 
 /** Registers the `group` commands. */
 export function registerGroup(program: Command): void {
-  const group = program.command('group').description('registered WeChat groups: list them, unregister one');
+  const group = program.command('group').description(t('group.help.group'));
 
   group
     .command('list')
-    .description('list registered groups with ids, kind, unit, topic, status and bot account')
-    .option('--all', 'include unregistered groups')
-    .option('--json', 'machine-readable output')
+    .description(t('group.help.list'))
+    .option('--all', t('group.help.list_all'))
+    .option('--json', t('cli.help.json'))
     .action(async (opts: { all?: boolean; json?: boolean }) => {
       await withDb(async ({ db, out, config }) => {
-        const [{ t }, { describeGroup, LEFT_UNREGISTERED }] = await Promise.all([import('../i18n.ts'), import('../registry/groups.ts')]);
+        const { describeGroup, LEFT_UNREGISTERED } = await import('../registry/groups.ts');
         const groups = await db.prisma.chatGroup.findMany({
           where: opts.all ? {} : { NOT: { status: 'left', statusReason: LEFT_UNREGISTERED } },
           include: { orgUnit: true, botAccount: { select: { name: true } } },
@@ -76,22 +77,13 @@ export function registerGroup(program: Command): void {
 
   group
     .command('unregister')
-    .argument('<group>', 'the group\'s id (see `antifraud group list`) or its exact topic')
-    .description('unregister a group, as its owner would with #注销: no more deliveries; kept for the history')
-    .addHelpText('after', `
-The group is kept as "left" (reason: unregistered) so its delivery log and coverage stay in the
-reports; auto-forwarding is switched off and its room is forgotten. The change is audited (actor
-"cli:<user>"). Nothing is said in the group. To register it again, staff send #登记 <code> (work
-group) or the homeroom teacher sends #班级 <class> in the group.
-
-Examples:
-  antifraud group list
-  antifraud group unregister 12
-  antifraud group unregister "三年级2班家长群"`)
+    .argument('<group>', t('group.help.unregister_group'))
+    .description(t('group.help.unregister'))
+    .addHelpText('after', `\n${t('group.help.unregister_after')}`)
     .action(async (ref: string) => {
       await withDb(async ({ db, out }) => {
-        const [{ t }, { describeGroup, LEFT_UNREGISTERED }, { unregisterGroup }] = await Promise.all([
-          import('../i18n.ts'), import('../registry/groups.ts'), import('../registry/registration.ts'),
+        const [{ describeGroup, LEFT_UNREGISTERED }, { unregisterGroup }] = await Promise.all([
+          import('../registry/groups.ts'), import('../registry/registration.ts'),
         ]);
         const g = await findGroup(db.prisma, ref);
         if (g.status === 'left' && g.statusReason === LEFT_UNREGISTERED) {

@@ -31,7 +31,7 @@ describe('antifraud group', () => {
     expect(help.code).toBe(0);
     expect(help.stdout).toContain("<group>");
     expect(help.stdout).toContain('antifraud group unregister 12');
-    expect(help.stdout.replace(/\s+/g, ' ')).toContain('The change is audited');
+    expect(help.stdout).toContain('这次变更记入审计日志');
   }, 60_000);
 
   it('lists the registered groups with ids, then unregisters one by id, audited as the CLI', async () => {
