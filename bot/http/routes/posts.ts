@@ -116,25 +116,35 @@ export function registerPostRoutes(app: FastifyInstance, deps: ApiDeps): void {
     county: id('county').optional(),
     school: id('school').optional(),
     target,
+    // by=group is paged (the whole city has 20,000 groups; worst first), 100 rows a page by default.
+    page: page.page,
+    pageSize: z.preprocess((v) => v ?? '100', page.pageSize),
   });
 
-  async function coverage(req: FastifyRequest<{ Params: { code: string } }>) {
+  /** The post's coverage; by=group one page of groups unless `all` (exports). */
+  async function coverage(req: FastifyRequest<{ Params: { code: string } }>, all = false) {
     const p = principalOf(req);
     const post = await findPost(deps, req.params.code, p);
     const q = parseInput(coverageQuery, req.query);
     const scope = await narrowScope(deps.db.prisma, p, q);
-    const c = await coverageByPost(deps.db.pool, { postCode: post.code, by: q.by as CoverageBy, scope, target: q.target });
-    return { post, q, scope, rows: c.rows, totals: c.total };
+    const paged = q.by === 'group' && !all;
+    const c = await coverageByPost(deps.db.pool, {
+      postCode: post.code, by: q.by as CoverageBy, scope, target: q.target,
+      ...(paged ? { limit: q.pageSize, offset: (q.page - 1) * q.pageSize } : {}),
+    });
+    return { post, q, scope, rows: c.rows, totals: c.total, paged };
   }
 
   app.get<{ Params: { code: string } }>('/api/posts/:code/coverage', async (req) => {
-    const { post, q, scope, rows, totals } = await coverage(req);
-    return { post: postJson(post), by: q.by, target: q.target, scope, totals, rows, below: rows.filter((r) => r.below) };
+    const { post, q, scope, rows, totals, paged } = await coverage(req);
+    // rowsTotal: how many rows the level has (by=group: the groups reached; pages of pageSize).
+    const pageInfo = paged ? { page: q.page, pageSize: q.pageSize, rowsTotal: totals.groups } : { rowsTotal: rows.length };
+    return { post: postJson(post), by: q.by, target: q.target, scope, totals, ...pageInfo, rows, below: rows.filter((r) => r.below) };
   });
 
   app.get<{ Params: { code: string } }>('/api/posts/:code/coverage/export', async (req, reply) => {
     const format = parseInput(z.object({ format: z.enum(['csv', 'xlsx'], { message: 'format must be csv or xlsx' }).default('xlsx') }), { format: (req.query as Record<string, unknown>)?.format }).format;
-    const { post, q, rows, totals } = await coverage(req);
+    const { post, q, rows, totals } = await coverage(req, true);
     const name = `coverage-${post.code}-${q.by}`;
     if (format === 'csv') {
       const { header, body } = coverageTable(q.by as CoverageBy, rows, totals);
