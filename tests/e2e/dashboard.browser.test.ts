@@ -49,7 +49,7 @@ beforeAll(async () => {
     acceptDownloads: true,
     viewport: { width: 1100, height: 760 },
     locale: 'zh-CN',
-    timezoneId: 'Asia/Shanghai',
+    timezoneId: 'Europe/London', // the page must show Qinzhou times anyway (the zone comes from /api/me)
   });
   page = browser.pages()[0] ?? (await browser.newPage());
   page.setDefaultTimeout(8000);
@@ -89,6 +89,8 @@ describe('dashboard in Chromium', () => {
     await page.click('#signin-form button');
     await page.waitForSelector(`tr[data-code="${w.post.code}"]`);
     expect(await page.textContent('#who-name')).toBe('钦州市教育局（市教育局）');
+    // Captured 2026-11-10T01:00Z: 09:00 in Qinzhou (01:00 in the browser's London).
+    expect(await page.textContent(`tr[data-code="${w.post.code}"]`)).toContain('2026/11/10 09:00:00');
     expect(await page.evaluate(() => sessionStorage.getItem('antifraud.token'))).toBe(w.tokens.bureau);
     await shot('posts');
   });

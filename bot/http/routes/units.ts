@@ -35,7 +35,8 @@ async function qrOf(state: string, url: string | null | undefined) {
 export function registerUnitRoutes(app: FastifyInstance, deps: ApiDeps): void {
   app.get('/api/me', async (req) => {
     const p = principalOf(req);
-    return { role: p.role, unit: { id: p.unit.id, name: p.unit.name, kind: p.unit.kind } };
+    // timeZone: the dashboard shows every time in the bureau's zone (TZ), not the browser's.
+    return { role: p.role, unit: { id: p.unit.id, name: p.unit.name, kind: p.unit.kind }, timeZone: deps.config.timeZone };
   });
 
   app.get('/api/units', async (req) => {
