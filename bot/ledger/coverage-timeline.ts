@@ -24,8 +24,11 @@ export interface TimelinePoint {
 export interface TimelineSeries {
   id: number | null;
   name: string;
-  /** One entry per point (same order); null where the series had no delivery at that point. */
-  values: (CoverageTotals | null)[];
+  /**
+   * The percentage at each point (same order); null where the unit had no delivery there, or none
+   * of known size. Only the percentage: a county's 67 units × 30 days stay a small answer.
+   */
+  values: (number | null)[];
   /** Over the whole window (the bars). */
   total: CoverageTotals;
   below: boolean;
@@ -119,7 +122,7 @@ export async function coverageTimeline(
   }
   for (const r of rows) {
     if (r.key_id === null || r.bucket === null || !index.has(r.bucket)) continue;
-    series.get(r.key_id)!.values[index.get(r.bucket)!] = toTotals(r as never);
+    series.get(r.key_id)!.values[index.get(r.bucket)!] = toTotals(r as never).pct;
   }
   const overall = rows.find((r) => r.bucket === null && r.key_id === null && r.name === null);
   return {

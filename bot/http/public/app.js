@@ -321,7 +321,7 @@ function drawTrends(echarts, data, { by, scopeName, lineEl, barEl, drill }) {
     series: [
       { name: `${scopeName}合计`, type: 'line', data: data.total.values.map(pctOf), connectNulls: true, lineStyle: { width: 4 }, symbolSize: 7, z: 3,
         markLine: { silent: true, symbol: 'none', lineStyle: { type: 'dashed', color: '#c8322c' }, label: { position: 'insideEndTop', formatter: `目标 ${data.target}%` }, data: [{ yAxis: data.target }] } },
-      ...data.series.map((s) => ({ name: s.name, type: 'line', data: s.values.map(pctOf), connectNulls: true, lineStyle: { width: 1.5 }, symbolSize: 4 })),
+      ...data.series.map((s) => ({ name: s.name, type: 'line', data: s.values, connectNulls: true, lineStyle: { width: 1.5 }, symbolSize: 4 })),
     ],
   });
   const worst = data.series.slice(0, 40); // worst first; the table lists every unit
