@@ -1,5 +1,6 @@
 // Opens the database the configuration names: the embedded one when DATABASE_URL is unset,
-// otherwise the given server. Applies migrations and checks the ledger secret.
+// otherwise the given server. Applies migrations, checks the ledger secret and re-derives blanked
+// owner keys (bot/ledger/owner-keys.ts).
 import crypto from 'node:crypto';
 import type { Config } from '../config.ts';
 import { SetupError } from '../errors.ts';
@@ -10,6 +11,7 @@ import { startEmbedded, type EmbeddedOptions, type EmbeddedServer } from './embe
 import { migrate } from './migrate.ts';
 import { checkDataDir } from './data-dir.ts';
 import { loadLocalSecrets } from './secrets.ts';
+import { rederiveOwnerKeys } from '../ledger/owner-keys.ts';
 
 export interface OpenDb extends Db {
   ledgerSecret: string;
@@ -133,6 +135,8 @@ export async function openDatabase(config: Config, log: Logger, opts: OpenOption
     }
     await migrate(db.pool, dbLog);
     await checkLedgerSecret(db, ledgerSecret!);
+    const owners = await rederiveOwnerKeys(db.pool, ledgerSecret!);
+    if (owners) dbLog.info({ groups: owners }, 'owner keys derived in their own context (owner_key_context migration)');
   } catch (err) {
     await shutdown().catch(() => undefined);
     throw err;

@@ -8,7 +8,7 @@
 import type pg from 'pg';
 import type { ChatPort, Member } from '../chat-types.ts';
 import type { Logger } from '../log.ts';
-import { memberKey } from './member-key.ts';
+import { memberKey, ownerKey } from './member-key.ts';
 
 /** What the audience of a group depends on. */
 export interface AudienceGroup {
@@ -116,7 +116,7 @@ export async function audienceOf(deps: AudienceDeps, g: AudienceGroup, members: 
   const roles = new Map<string, string>();
   for (const m of others) {
     const key = memberKey(deps.secret, g.id, m.name);
-    if (key === g.ownerKey) {
+    if (ownerKey(deps.secret, g.id, m.name) === g.ownerKey) {
       owner = m;
       staff.push(m);
       roles.set(key, 'owner');

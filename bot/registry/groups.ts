@@ -3,7 +3,7 @@
 import type { Account, AppContext, InboundHandler, RoomEvent } from '../app.ts';
 import type { ChatGroup, OrgUnit, PrismaClient } from '../db/client.ts';
 import { t } from '../i18n.ts';
-import { memberKey } from '../ledger/member-key.ts';
+import { ownerKey } from '../ledger/member-key.ts';
 import { audit } from './audit.ts';
 import { rematchRooms } from './rematch.ts';
 import { recordWorkGroupMembers, workGroupsElsewhere } from './staff.ts';
@@ -57,9 +57,9 @@ export function describeGroup(g: GroupWithUnit): string {
   return t('registry.parent_group', { unit: g.orgUnit.name, class: g.className ?? '' });
 }
 
-/** The owner key of a member of a group (see bot/ledger/member-key.ts). */
+/** The owner key of a member of a group: not their member key (see bot/ledger/member-key.ts). */
 export function ownerKeyOf(ctx: AppContext, groupId: number, name: string): string {
-  return memberKey(ctx.ledgerSecret, groupId, name);
+  return ownerKey(ctx.ledgerSecret, groupId, name);
 }
 
 /** Active or paused work groups of this account, with their units. */

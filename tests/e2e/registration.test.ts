@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chatWorld, type ChatWorld } from '../helpers/chat-fixture.ts';
 import { freshDb, importOrgCodes, type TestDb } from '../helpers/db.ts';
+import { memberKey, ownerKey } from '../../bot/ledger/member-key.ts';
 
 const ORG = `county,name,kind,parent
 ,钦州市教育局,city,
@@ -38,6 +39,9 @@ describe('registering groups by chat commands', () => {
     expect(reply).toContain('登记成功:本群已登记为「城东小学」的工作群,张老师 为本单位联系人');
     const g = await db.prisma.chatGroup.findFirstOrThrow({ where: { topic: '城东小学教师工作群' } });
     expect(g).toMatchObject({ kind: 'work', status: 'active', registeredBy: '张老师', roomId: work.id, memberCount: 3 });
+    // The owner key is not the registrant's member key: registered_by cannot name their confirmations.
+    expect(g.ownerKey).toBe(ownerKey(db.ledgerSecret, g.id, '张老师'));
+    expect(g.ownerKey).not.toBe(memberKey(db.ledgerSecret, g.id, '张老师'));
     expect((await db.prisma.orgUnit.findFirstOrThrow({ where: { name: '城东小学' } })).contactName).toBe('张老师');
     expect(await audits('group.registered')).toBe(1);
     expect(w.activated).toEqual([g.id]); // the relay may plan recent posts for it
@@ -77,6 +81,8 @@ describe('registering groups by chat commands', () => {
     expect(await w.person('李老师').in(cls).says('#班级 三年级2班')).toContain('登记成功:本群已登记为「城东小学 三年级2班」的家长群,班主任为 李老师');
     const g = await db.prisma.chatGroup.findFirstOrThrow({ where: { kind: 'parent' } });
     expect(g).toMatchObject({ className: '三年级2班', autoForward: false, registeredBy: '李老师' });
+    expect(g.ownerKey).toBe(ownerKey(db.ledgerSecret, g.id, '李老师'));
+    expect(g.ownerKey).not.toBe(memberKey(db.ledgerSecret, g.id, '李老师'));
   });
 
   it('only the owner turns auto-forwarding on, pauses and resumes', async () => {

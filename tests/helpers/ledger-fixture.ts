@@ -5,7 +5,7 @@ import type { Account, AppContext } from '../../bot/app.ts';
 import type { ChatPort, Member, Outgoing, RoomInfo } from '../../bot/chat-types.ts';
 import { fixedClock } from '../../bot/clock.ts';
 import type { Logger } from '../../bot/log.ts';
-import { memberKey } from '../../bot/ledger/member-key.ts';
+import { ownerKey } from '../../bot/ledger/member-key.ts';
 import type { TestDb } from './db.ts';
 import { contentSettings } from '../../bot/core/settings.ts';
 
@@ -39,7 +39,7 @@ export async function group(
     [g.kind, g.unitId, g.accountId, g.topic, g.roomId, g.status ?? 'active', g.owner, g.members ?? 0],
   );
   const id = rows[0].id;
-  await pool.query('UPDATE chat_group SET owner_key = $2 WHERE id = $1', [id, memberKey(secret, id, g.owner)]);
+  await pool.query('UPDATE chat_group SET owner_key = $2 WHERE id = $1', [id, ownerKey(secret, id, g.owner)]);
   return id;
 }
 

@@ -8,7 +8,7 @@ import { fixedClock } from '../../bot/clock.ts';
 import { readAudience } from '../../bot/ledger/audience.ts';
 import { insertConfirmations } from '../../bot/ledger/confirm.ts';
 import { coverageByPost, groupCoverage } from '../../bot/ledger/coverage.ts';
-import { memberKey } from '../../bot/ledger/member-key.ts';
+import { memberKey, ownerKey } from '../../bot/ledger/member-key.ts';
 import { runReminders } from '../../bot/ledger/reminders.ts';
 import { planPost } from '../../bot/relay/plan.ts';
 import { startWorker } from '../../bot/relay/worker.ts';
@@ -36,7 +36,7 @@ beforeAll(async () => {
   world = await seedWorld(db.pool, ['relay-aud'], [{ kind: 'work', account: 0 }, { kind: 'parent', account: 0 }]);
   [work, parent] = world.groups;
   // The parent group was registered by 王老师; the school's contact is 李校长.
-  await db.pool.query('UPDATE chat_group SET owner_key = $2 WHERE id = $1', [parent.id, memberKey(db.ledgerSecret, parent.id, '王老师')]);
+  await db.pool.query('UPDATE chat_group SET owner_key = $2 WHERE id = $1', [parent.id, ownerKey(db.ledgerSecret, parent.id, '王老师')]);
   await db.pool.query("UPDATE org_unit SET contact_name = '李校长' WHERE id = $1", [world.unitId]);
   chat = new PeopleChat('relay-aud', clock);
   chat.rooms_.set(work.roomId, ['反诈助手', '王老师', '黄主任', '张老师']);
@@ -50,7 +50,7 @@ describe('who is counted', () => {
   it('splits a parent group into families and staff; a work group is all staff but the bot', async () => {
     const deps = { pool: db.pool, secret: db.ledgerSecret, chat, now: clock.now() };
     const g = { orgUnitId: world.unitId, botAccountId: world.accounts[0].id, botName: '反诈助手', ownerKey: '' };
-    const p = await readAudience(deps, { ...g, id: parent.id, kind: 'parent', roomId: parent.roomId, ownerKey: memberKey(db.ledgerSecret, parent.id, '王老师') });
+    const p = await readAudience(deps, { ...g, id: parent.id, kind: 'parent', roomId: parent.roomId, ownerKey: ownerKey(db.ledgerSecret, parent.id, '王老师') });
     expect(p.families.map((m) => m.name)).toEqual(['张伟妈妈', '李华爸爸', '陈晨奶奶']);
     expect(p.staff.map((m) => m.name)).toEqual(['王老师', '黄主任', '李校长']);
     expect(p.owner?.name).toBe('王老师');

@@ -1,0 +1,11 @@
+-- Owner keys get an HMAC context of their own (bot/ledger/member-key.ts ownerKey). Until now a
+-- group's owner_key was its registrant's member key, and registered_by holds that person's name, so
+-- a named teacher's confirmations could be picked out of the ledger.
+--
+-- The new keys need the ledger secret, which is not in the database: SQL cannot compute them. So
+-- this migration cuts the join at once by blanking every existing owner key (no value derived from
+-- the old key without the secret would do: it could be recomputed from the member keys in
+-- `confirmation`), and each process re-derives the blanked keys from registered_by with the secret
+-- at start (bot/ledger/owner-keys.ts, run by openDatabase). Until that start an owner is not
+-- recognised (commands answer "only the owner…"; nothing is lost). No schema change.
+UPDATE "chat_group" SET "owner_key" = '' WHERE "owner_key" <> '';
