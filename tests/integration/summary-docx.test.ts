@@ -99,13 +99,13 @@ describe('the summary document', () => {
     const file = path.join(dir, '小结.docx');
     const r = await runCli(db, ['report', 'monthly', '--period', '2026-11', '--unit', '钦南区教育局', '--docx', file], { DATA_DIR: dir });
     expect(r.code).toBe(0);
-    expect(r.stderr).toContain(`wrote ${file}`);
+    expect(r.stderr).toContain(`已写入 ${file}`); // the CLI speaks Chinese (content/locales/zh-CN/cli.yml)
     const doc = readDocx(fs.readFileSync(file));
     expect(doc.text).toContain('钦南区教育局2026年11月');
     expect(Object.keys(doc.media)).toHaveLength(2);
     const bad = await runCli(db, ['report', 'monthly', '--period', '2026-11', '--docx', path.join(dir, 'no/such/dir/x.docx')], { DATA_DIR: dir });
     expect(bad.code).toBe(1);
-    expect(bad.stderr).toContain('cannot write');
+    expect(bad.stderr).toContain('无法写入');
   }, 120_000);
 });
 
