@@ -119,8 +119,8 @@ export const DELIVERY_AGG = `
   min(d.first_confirm_at) FILTER (WHERE ${SENT}) AS first_at,
   max(d.last_confirm_at) FILTER (WHERE ${SENT}) AS last_at`;
 
-/** The same aggregates over coverage_unit rows `cu` (one post: deliveries = groups). */
-const UNIT_AGG = `
+/** The same aggregates over coverage_unit rows `cu` (one post: deliveries = groups; over several posts `groups` counts 群次). */
+export const UNIT_AGG = `
   coalesce(sum(cu.groups), 0)::int AS groups,
   coalesce(sum(cu.groups), 0)::int AS deliveries,
   coalesce(sum(cu.members), 0)::bigint AS members,
@@ -286,11 +286,12 @@ export function worstFirst(a: CoverageRow, b: CoverageRow): number {
 /**
  * Coverage of one post, rolled up by county, unit ("school": the group's org unit) or group, within
  * `scope`, worst first. Rows under `target` (default 100, or `belowPct`) are marked `below`; with
- * `belowPct` only those rows are returned; at most `limit` rows. The total covers the whole scope.
+ * `belowPct` only those rows are returned; at most `limit` rows (by group: after skipping `offset`,
+ * for pages). The total covers the whole scope.
  */
 export async function coverageByPost(
   pool: pg.Pool,
-  q: { postCode: string; by: CoverageBy; scope?: CoverageScope; belowPct?: number; target?: number; limit?: number },
+  q: { postCode: string; by: CoverageBy; scope?: CoverageScope; belowPct?: number; target?: number; limit?: number; offset?: number },
 ): Promise<PostCoverage> {
   const post = await findPost(pool, q.postCode);
   const scope = q.scope ?? {};
@@ -309,6 +310,10 @@ export async function coverageByPost(
     if (q.limit !== undefined) {
       params.push(q.limit);
       limit = `LIMIT $${params.length}`;
+    }
+    if (q.offset) {
+      params.push(q.offset);
+      limit += ` OFFSET $${params.length}`;
     }
     rowsSql = GROUPS(scopeSql, below, limit);
   } else {
