@@ -344,10 +344,13 @@ export async function postsCoverage(pool: pg.Pool, postIds: number[], scope?: Co
   if (!postIds.length) return out;
   const params: unknown[] = [postIds];
   const s = scopeTerms(scope, params);
-  const [units, statuses] = await Promise.all([
+  // The whole city (no scope terms) needs no join to the org tree.
+  const units = s ? 'coverage_unit cu JOIN org_unit ou ON ou.id = cu.org_unit_id' : 'coverage_unit cu';
+  const deliveries = s ? 'delivery d JOIN chat_group g ON g.id = d.group_id JOIN org_unit ou ON ou.id = g.org_unit_id' : 'delivery d';
+  const [unitRows, statuses] = await Promise.all([
     pool.query<AggSql & { post_id: number }>(
       `SELECT cu.post_id, ${UNIT_AGG}
-         FROM coverage_unit cu JOIN org_unit ou ON ou.id = cu.org_unit_id
+         FROM ${units}
         WHERE cu.post_id = ANY($1::int[])${s}
         GROUP BY cu.post_id`,
       params,
@@ -357,13 +360,13 @@ export async function postsCoverage(pool: pg.Pool, postIds: number[], scope?: Co
               count(*) FILTER (WHERE d.status = 'failed')::int AS failed,
               count(*) FILTER (WHERE d.status = 'unknown')::int AS unknown,
               count(*) FILTER (WHERE d.status IN ('pending', 'sending'))::int AS pending
-         FROM delivery d JOIN chat_group g ON g.id = d.group_id JOIN org_unit ou ON ou.id = g.org_unit_id
+         FROM ${deliveries}
         WHERE d.post_id = ANY($1::int[]) AND d.status IN ('failed', 'unknown', 'pending', 'sending')${s}
         GROUP BY d.post_id`,
       params,
     ),
   ]);
-  const byPost = new Map(units.rows.map((r) => [r.post_id, r]));
+  const byPost = new Map(unitRows.rows.map((r) => [r.post_id, r]));
   const st = new Map(statuses.rows.map((r) => [r.post_id, r]));
   for (const id of postIds) {
     const s2 = st.get(id);
