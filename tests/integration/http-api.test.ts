@@ -59,7 +59,7 @@ describe('authentication', () => {
   });
 
   it('says who the token is', async () => {
-    expect((await get('/api/me', w.tokens.qinnan)).body).toEqual({ role: 'county', unit: { id: w.units.qinnan.id, name: '钦南区教育局', kind: 'county' } });
+    expect((await get('/api/me', w.tokens.qinnan)).body).toEqual({ role: 'county', unit: { id: w.units.qinnan.id, name: '钦南区教育局', kind: 'county' }, timeZone: 'Asia/Shanghai' });
   });
 });
 
