@@ -3,6 +3,7 @@
 import type { ChatPort, GroupMessage, PrivateMessage, RoomInfo } from './chat-types.ts';
 import type { Clock } from './clock.ts';
 import type { Config } from './config.ts';
+import { inboundFailed, type DatabaseOutage } from './core/outage.ts';
 import type { Settings } from './core/settings.ts';
 import type { Db } from './db/client.ts';
 import type { Logger } from './log.ts';
@@ -46,16 +47,22 @@ export interface InboundHandler {
   room?: (event: RoomEvent, account: Account) => Promise<void>;
 }
 
-/** Runs handlers in order with a per-handler error boundary. */
-export function createPipeline(handlers: InboundHandler[], log: Logger) {
+/**
+ * Runs handlers in order with a per-handler error boundary. With `outage`, a failure because the
+ * database cannot be reached is that module's to log (once per outage) and answer (bot/core/outage.ts).
+ */
+export function createPipeline(handlers: InboundHandler[], log: Logger, opts: { outage?: DatabaseOutage } = {}) {
   const plog = log.child({ name: 'inbound' });
-  async function run<T>(kind: 'group' | 'private', input: T, account: Account): Promise<void> {
+  const outage = opts.outage;
+  async function run<T extends GroupMessage | PrivateMessage>(kind: 'group' | 'private', input: T, account: Account): Promise<void> {
     for (const h of handlers) {
       const fn = h[kind] as ((i: T, a: Account) => Promise<boolean>) | undefined;
       if (!fn) continue;
       try {
         if (await fn(input, account)) return;
       } catch (err) {
+        // The next handlers still run: confirmations, for one, are kept in memory through an outage.
+        if (outage && (await inboundFailed(outage, err, { kind, msg: input } as never, account, h.name))) continue;
         plog.error({ err, handler: h.name, account: account.name }, 'inbound handler failed; continuing with the next');
       }
     }
@@ -69,6 +76,7 @@ export function createPipeline(handlers: InboundHandler[], log: Logger) {
         try {
           await h.room(event, account);
         } catch (err) {
+          if (outage?.failed(err, h.name)) continue;
           plog.error({ err, handler: h.name, event: event.type }, 'room event handler failed');
         }
       }
