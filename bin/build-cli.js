@@ -7,6 +7,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import * as esbuild from 'esbuild';
+import { parse } from 'yaml';
 
 const root = path.resolve(import.meta.dirname, '..');
 const outdir = path.join(root, 'dist/cli');
@@ -26,9 +27,27 @@ const sourceDirname = {
   },
 };
 
+// The user-facing texts (content/locales/zh-CN/*.yml, merged under dotted keys as bot/i18n.ts
+// does) are inlined, so the compiled CLI starts without the YAML parser; the files count as inputs.
+const localeDir = path.join(root, 'content/locales/zh-CN');
+function localeTexts() {
+  const files = fs.readdirSync(localeDir).filter((n) => n.endsWith('.yml')).sort().map((n) => path.join(localeDir, n));
+  const texts = {};
+  const walk = (tree, prefix) => {
+    for (const [k, v] of Object.entries(tree ?? {})) {
+      const key = prefix ? `${prefix}.${k}` : k;
+      if (typeof v === 'string' || Array.isArray(v)) texts[key] = v;
+      else if (v && typeof v === 'object') walk(v, key);
+    }
+  };
+  for (const f of files) walk(parse(fs.readFileSync(f, 'utf8')), '');
+  return { files, texts };
+}
+
 /** Builds dist/cli and records its inputs; returns the number of source files. */
 export async function buildCli() {
   fs.rmSync(outdir, { recursive: true, force: true });
+  const locale = localeTexts();
   const result = await esbuild.build({
     entryPoints: [path.join(root, 'bot/cli/index.ts')],
     outdir,
@@ -41,9 +60,10 @@ export async function buildCli() {
     metafile: true,
     logLevel: 'warning',
     plugins: [sourceDirname],
+    define: { __ANTIFRAUD_LOCALE_TEXTS__: JSON.stringify(locale.texts) },
   });
   const files = {};
-  for (const input of Object.keys(result.metafile.inputs)) {
+  for (const input of [...Object.keys(result.metafile.inputs).filter((i) => !i.startsWith('<')), ...locale.files]) {
     const file = path.resolve(root, input);
     const st = fs.statSync(file);
     files[path.relative(root, file)] = { size: st.size, mtimeMs: st.mtimeMs, sha1: crypto.createHash('sha1').update(fs.readFileSync(file)).digest('hex') };

@@ -1,8 +1,13 @@
 // User-facing Chinese text lives in content/locales/zh-CN/*.yml under dotted keys; code refers to
 // keys. Each area keeps its own file (registry.yml, relay.yml, ledger.yml, …); all are merged.
+// The compiled CLI (bin/build-cli.js) carries the merged texts inlined, so `antifraud --help` does
+// not load the YAML parser; it is used only while those files are what it was built from.
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
-import { parse } from 'yaml';
+
+/** The merged texts, inlined by the CLI build (undefined everywhere else). */
+declare const __ANTIFRAUD_LOCALE_TEXTS__: Record<string, string | string[]> | undefined;
 
 export const LOCALE_DIR = path.resolve(import.meta.dirname, '../content/locales/zh-CN');
 
@@ -19,13 +24,22 @@ function flatten(tree: Tree, prefix: string, out: Map<string, string | string[]>
   }
 }
 
-/** Loads (once) every locale file. */
-export function loadTexts(dir = LOCALE_DIR): Map<string, string | string[]> {
-  if (cache && dir === LOCALE_DIR) return cache;
+/** The merged texts of every locale file in `dir` (what the CLI build inlines). */
+export function readTexts(dir = LOCALE_DIR): Map<string, string | string[]> {
+  // Loaded on use (synchronously): the compiled CLI never needs it.
+  const { parse } = createRequire(import.meta.url)('yaml') as typeof import('yaml');
   const out = new Map<string, string | string[]>();
   for (const f of fs.readdirSync(dir).filter((n) => n.endsWith('.yml')).sort()) {
     flatten((parse(fs.readFileSync(path.join(dir, f), 'utf8')) ?? {}) as Tree, '', out, f);
   }
+  return out;
+}
+
+/** Loads (once) every locale file. */
+export function loadTexts(dir = LOCALE_DIR): Map<string, string | string[]> {
+  if (cache && dir === LOCALE_DIR) return cache;
+  const inlined = typeof __ANTIFRAUD_LOCALE_TEXTS__ === 'undefined' ? undefined : __ANTIFRAUD_LOCALE_TEXTS__;
+  const out = inlined && dir === LOCALE_DIR ? new Map(Object.entries(inlined)) : readTexts(dir);
   if (dir === LOCALE_DIR) cache = out;
   return out;
 }

@@ -1,20 +1,21 @@
 // antifraud db url | status
 import type { Command } from 'commander';
+import { t } from '../i18n.ts';
 import { withDb } from './context.ts';
 
 /** Registers the `db` commands. */
 export function registerDb(program: Command): void {
-  const db = program.command('db').description('the database: where it is, which migrations are applied');
+  const db = program.command('db').description(t('cli.help.db'));
   db.command('url')
-    .description('print the connection URL (for psql or `npx prisma migrate deploy`); keep it secret')
+    .description(t('cli.help.db_url'))
     .action(async () => {
       await withDb(async ({ db, out, config }) => {
         out(db.url);
-        if (db.embedded && !config.databaseUrl) process.stderr.write('note: the embedded server stops when this command exits; run it while the bot is running.\n');
+        if (db.embedded && !config.databaseUrl) process.stderr.write(`${t('db.url_note')}\n`);
       }, { prisma: false });
     });
   db.command('status')
-    .description('show the migrations and whether each is applied')
+    .description(t('cli.help.db_status'))
     .action(async () => {
       await withDb(async ({ db, out }) => {
         const { rows } = await db.pool.query<{ migration_name: string; finished_at: Date }>(
@@ -22,8 +23,8 @@ export function registerDb(program: Command): void {
         );
         const applied = new Map(rows.map((r) => [r.migration_name, r.finished_at]));
         const { readMigrations } = await import('../db/migrate.ts');
-        for (const m of readMigrations()) out(`${applied.get(m.name) ? 'applied' : 'pending'}  ${m.name}`);
-        out(`database: ${db.embedded ? 'embedded (DATA_DIR/postgres)' : 'DATABASE_URL'}`);
+        for (const m of readMigrations()) out(`${t(applied.get(m.name) ? 'db.applied' : 'db.pending')}  ${m.name}`);
+        out(t(db.embedded ? 'db.embedded' : 'db.external'));
       }, { prisma: false });
     });
 }

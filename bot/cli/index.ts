@@ -1,5 +1,6 @@
 // The `antifraud` command line.
 import { Command } from 'commander';
+import { t } from '../i18n.ts';
 import { registerBureau } from './bureau.ts';
 import { registerDb } from './db.ts';
 import { registerDemo } from './demo.ts';
@@ -10,16 +11,11 @@ import { registerRelay } from './relay.ts';
 /** Builds the command tree (exported for tests). */
 export function buildProgram(): Command {
   const program = new Command('antifraud')
-    .description('反诈宣传转发助手 antifraud-relay — administration of the WeChat anti-fraud relay bot')
-    .showHelpAfterError('(run with --help for usage)')
-    .addHelpText(
-      'after',
-      `
-The database is the embedded one under DATA_DIR (default ./data) unless DATABASE_URL is set.
-Examples:
-  antifraud org import content/org/qinzhou-sample.csv
-  antifraud org codes --rotate 钦南区教育局`,
-    );
+    .description(t('cli.help.program'))
+    .helpOption('-h, --help', t('cli.help.help'))
+    .helpCommand('help [command]', t('cli.help.help_command'))
+    .showHelpAfterError(t('cli.help.after_error'))
+    .addHelpText('after', `\n${t('cli.help.after')}`);
   registerOrg(program);
   registerDb(program);
   registerDemo(program);

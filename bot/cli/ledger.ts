@@ -3,6 +3,7 @@
 import type { Command } from 'commander';
 import { DEFAULT_TIME_ZONE, localMidnight, shortTime } from '../core/time.ts';
 import { UserError } from '../errors.ts';
+import { t } from '../i18n.ts';
 import { MAX_ID } from '../db/ids.ts';
 import { formatPct, type CoverageTotals, type PostCoverage, type PostOverview } from '../ledger/coverage.ts';
 import { withDb } from './context.ts';
@@ -72,14 +73,14 @@ export function parseSince(s: string, timeZone = DEFAULT_TIME_ZONE): Date {
 export function registerLedger(program: Command): void {
   program
     .command('coverage')
-    .argument('<post-code>', 'the post\'s short code, e.g. F123 (see `antifraud posts`)')
-    .option('--by <level>', 'county | school | group', 'county')
-    .option('--below <pct>', 'only rows below this coverage, e.g. 100 for "not yet everyone"')
-    .option('--county <id>', 'only this county (unit id)')
-    .option('--school <id>', 'only this school or unit (unit id)')
-    .option('--limit <n>', 'at most this many rows (worst first); the total still covers everything')
-    .option('--json', 'machine-readable output')
-    .description('read confirmations of one post: members at delivery, confirmed, coverage, by county, unit or group')
+    .argument('<post-code>', t('cli.help.coverage_code'))
+    .option('--by <level>', t('cli.help.coverage_by'), 'county')
+    .option('--below <pct>', t('cli.help.coverage_below'))
+    .option('--county <id>', t('cli.help.coverage_county'))
+    .option('--school <id>', t('cli.help.coverage_school'))
+    .option('--limit <n>', t('cli.help.coverage_limit'))
+    .option('--json', t('cli.help.json'))
+    .description(t('cli.help.coverage'))
     .action(async (code: string, raw: Record<string, unknown>) => {
       await withDb(async ({ db, out, config }) => {
         const [{ z }, { coverageByPost }] = await Promise.all([import('zod'), import('../ledger/coverage.ts')]);
@@ -96,9 +97,9 @@ export function registerLedger(program: Command): void {
 
   program
     .command('posts')
-    .option('--since <date>', 'only posts captured on or after this day (YYYY-MM-DD)')
-    .option('--json', 'machine-readable output')
-    .description('list posts with their overall coverage (newest first)')
+    .option('--since <date>', t('cli.help.posts_since'))
+    .option('--json', t('cli.help.json'))
+    .description(t('cli.help.posts'))
     .action(async (raw: { since?: string; json?: boolean }) => {
       await withDb(async ({ db, out, config }) => {
         const since = raw.since ? parseSince(raw.since, config.timeZone) : undefined;

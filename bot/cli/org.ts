@@ -3,31 +3,33 @@ import fs from 'node:fs';
 import type { Command } from 'commander';
 import { UserError } from '../errors.ts';
 import { idFrom } from '../db/ids.ts';
+import { t } from '../i18n.ts';
 import { withDb } from './context.ts';
 import { formatTable } from './table.ts';
 
-const KIND_ZH: Record<string, string> = { city: '市', county: '县区', department: '部门', school: '学校' };
+const kindText = (kind: string) => t(`org.kinds.${kind}`);
 
 /** Registers the `org` commands. */
 export function registerOrg(program: Command): void {
-  const org = program.command('org').description('the org tree: import units, list them, issue enrollment codes');
+  const org = program.command('org').description(t('cli.help.org'));
 
   org
     .command('import')
-    .argument('<file>', 'CSV with the columns county, name, kind (city|county|department|school), parent')
-    .option('--dry-run', 'check the file and show what would be created, change nothing')
-    .description('import org units; each NEW unit gets an enrollment code, printed once (re-import is safe)')
+    .argument('<file>', t('cli.help.org_import_file'))
+    .option('--dry-run', t('cli.help.org_import_dry_run'))
+    .description(t('cli.help.org_import'))
     .action(async (file: string, opts: { dryRun?: boolean }) => {
       await withDb(async ({ db, out }) => {
         let bytes: Buffer;
         try {
           bytes = fs.readFileSync(file);
         } catch (err) {
-          throw new UserError('org.file', {}, `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+          const reason = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+          throw new UserError('org.file', { file, reason }, `cannot read ${file}: ${reason}`);
         }
         const { decodeTextFile } = await import('../registry/csv-encoding.ts');
         const { text, encoding } = decodeTextFile(bytes, file);
-        if (encoding !== 'UTF-8') out(`read ${file} as ${encoding === 'GB18030' ? 'GBK (GB18030, as Excel saves "CSV" on Chinese Windows)' : encoding}`);
+        if (encoding !== 'UTF-8') out(t('org.read_as', { file, encoding: encoding === 'GB18030' ? t('org.gbk') : encoding }));
         const { DryRun, importOrg, parseOrgCsv } = await import('../registry/org-import.ts');
         const rows = parseOrgCsv(text);
         let result;
@@ -42,15 +44,13 @@ export function registerOrg(program: Command): void {
             data: { actor: 'cli', action: 'org.imported', detail: { file, created: result.created.map((c) => c.id) } },
           });
         }
-        const verb = opts.dryRun ? 'would create' : 'created';
-        out(`${verb} ${result.created.length} unit(s), ${result.unchanged} already present`);
+        out(t(opts.dryRun ? 'org.would_create' : 'org.created', { created: result.created.length, unchanged: result.unchanged }));
         if (result.created.length) {
           out();
-          out(formatTable(['单位', '类型', '上级', '登记码'], result.created.map((c) => [c.name, KIND_ZH[c.kind] ?? c.kind, c.path.split(' / ').slice(0, -1).join(''), opts.dryRun ? '(dry run)' : c.code])));
+          out(formatTable(['单位', '类型', '上级', '登记码'], result.created.map((c) => [c.name, kindText(c.kind), c.path.split(' / ').slice(0, -1).join(''), opts.dryRun ? t('org.dry_run_code') : c.code])));
           if (!opts.dryRun) {
             out();
-            out('Enrollment codes are shown only this once. Hand each to the unit\'s designated staff;');
-            out('they send "#登记 <code>" in their work group. Lost codes: antifraud org codes --rotate <unit>.');
+            out(t('org.codes_once'));
           }
         }
       });
@@ -58,8 +58,8 @@ export function registerOrg(program: Command): void {
 
   org
     .command('list')
-    .description('list the org tree with ids, kinds and registered work groups')
-    .option('--json', 'machine-readable output')
+    .description(t('cli.help.org_list'))
+    .option('--json', t('cli.help.json'))
     .action(async (opts: { json?: boolean }) => {
       await withDb(async ({ db, out }) => {
         const units = await db.prisma.orgUnit.findMany({
@@ -71,30 +71,30 @@ export function registerOrg(program: Command): void {
           return;
         }
         if (!units.length) {
-          out('no units yet — import them with: antifraud org import content/org/qinzhou-sample.csv');
+          out(t('org.none'));
           return;
         }
-        out(formatTable(['ID', '单位', '类型', '上级', '群数', '登记码'], units.map((u) => [u.id, u.name + (u.sample ? ' (示例)' : ''), KIND_ZH[u.kind], u.parent?.name ?? '', u._count.groups, u.codeHash ? '已发放' : '—']), [0, 4]));
+        out(formatTable(['ID', '单位', '类型', '上级', '群数', '登记码'], units.map((u) => [u.id, u.name + (u.sample ? ` ${t('org.sample')}` : ''), kindText(u.kind), u.parent?.name ?? '', u._count.groups, u.codeHash ? t('org.code_issued') : '—']), [0, 4]));
       });
     });
 
   org
     .command('codes')
-    .description('issue a new enrollment code for a unit (the old code stops working)')
-    .requiredOption('--rotate <unit>', 'unit name (or id)')
+    .description(t('cli.help.org_codes'))
+    .requiredOption('--rotate <unit>', t('cli.help.org_codes_rotate'))
     .action(async (opts: { rotate: string }) => {
       await withDb(async ({ db, out }) => {
         let name = opts.rotate;
         if (/^\d+$/.test(name)) {
           const id = idFrom(name);
           const u = id === null ? null : await db.prisma.orgUnit.findUnique({ where: { id } });
-          if (!u) throw new UserError('org.unknown_unit', {}, `no unit has id ${name} (see \`antifraud org list\`)`);
+          if (!u) throw new UserError('org.unknown_unit_id', { id: name }, `no unit has id ${name} (see \`antifraud org list\`)`);
           name = u.name;
         }
         const { rotateCode } = await import('../registry/org-import.ts');
         const { unit, code } = await rotateCode(db.prisma, name, 'cli');
-        out(`new enrollment code for ${unit}: ${code}`);
-        out('It is shown only this once; the previous code no longer works.');
+        out(t('org.new_code', { unit, code }));
+        out(t('org.new_code_once'));
       });
     });
 }

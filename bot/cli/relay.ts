@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { dateTime } from '../core/time.ts';
 import { UserError } from '../errors.ts';
+import { t } from '../i18n.ts';
 import type { DeliveryRow } from '../relay/report.ts';
 import { withDb } from './context.ts';
 import { formatTable } from './table.ts';
@@ -23,19 +24,14 @@ function table(rows: DeliveryRow[], tz: string): string {
 export function registerRelay(program: Command): void {
   program
     .command('deliveries')
-    .argument('[post-code]', 'the post\'s short code, e.g. F12')
-    .option('--unknown', 'list every send whose outcome is unknown (never resent automatically)')
-    .option('--json', 'machine-readable output')
-    .option('--csv <file>', 'write the delivery list (failed, unknown, skipped, with reasons) of the post as CSV')
-    .option('--xlsx <file>', 'write the same list as an Excel file')
-    .option('--status <list>', 'statuses in the CSV/Excel list (default failed,unknown,skipped)')
-    .description('the delivery log of one post (status per group, attempts, times, member counts, errors)')
-    .addHelpText('after', `
-Examples:
-  antifraud deliveries F12
-  antifraud deliveries F12 --xlsx F12-未送达.xlsx           # failed, unknown and skipped sends with reasons
-  antifraud deliveries F12 --csv all.csv --status failed,unknown,skipped,sent
-  antifraud deliveries --unknown`)
+    .argument('[post-code]', t('cli.help.deliveries_code'))
+    .option('--unknown', t('cli.help.deliveries_unknown'))
+    .option('--json', t('cli.help.json'))
+    .option('--csv <file>', t('cli.help.deliveries_csv'))
+    .option('--xlsx <file>', t('cli.help.deliveries_xlsx'))
+    .option('--status <list>', t('cli.help.deliveries_status'))
+    .description(t('cli.help.deliveries'))
+    .addHelpText('after', `\n${t('cli.help.deliveries_after')}`)
     .action(async (code: string | undefined, opts: { unknown?: boolean; json?: boolean; csv?: string; xlsx?: string; status?: string }) => {
       await withDb(async ({ db, out, config }) => {
         if (opts.csv || opts.xlsx) {
@@ -47,7 +43,7 @@ Examples:
         if (opts.unknown) {
           const rows = await unknownDeliveries(db.pool);
           if (opts.json) return out(JSON.stringify(rows, null, 2));
-          out(rows.length ? table(rows, config.timeZone) : (await import('../i18n.ts')).t('cli.no_unknown_sends'));
+          out(rows.length ? table(rows, config.timeZone) : t('cli.no_unknown_sends'));
           return;
         }
         if (!code) throw new UserError('relay.cli_code', {}, 'name a post code (e.g. `antifraud deliveries F12`) or use --unknown');
@@ -55,7 +51,6 @@ Examples:
         if (!log) throw new UserError('relay.cli_unknown_code', { code: code.toUpperCase() }, `no post has the code ${code} (codes look like F12)`);
         if (opts.json) return out(JSON.stringify(log, null, 2));
         const count = (s: string) => log.rows.filter((r) => r.status === s).length;
-        const { t } = await import('../i18n.ts');
         out(`${code.toUpperCase()}《${log.title}》`);
         out(t('cli.deliveries_counts', { groups: log.rows.length, counts: Object.entries(STATUS_ZH).map(([s, zh]) => `${zh} ${count(s)}`).join(',') }));
         if (log.rows.length) {
@@ -85,6 +80,6 @@ async function exportList(pool: import('pg').Pool, code: string, opts: { csv?: s
       const reason = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
       throw new UserError('relay.cli_write', { file, reason }, `cannot write ${file}: ${reason}`);
     }
-    process.stderr.write(`wrote ${file} (${rows.length} rows: ${statuses.join(', ')})\n`);
+    process.stderr.write(`${t('cli.wrote_rows', { file, rows: rows.length, statuses: statuses.join(', ') })}\n`);
   }
 }

@@ -133,7 +133,10 @@ export function formatReport(r: DemoReport): string[] {
   out.push('', `-- ${t('demo.report.schools_header')} --`);
   if (!r.schools.length) out.push(t('demo.report.none'));
   for (const s of r.schools) out.push(unitLine(s, true));
-  out.push('', t('demo.report.city_line', { ...r.city, coverage: pct(r.city.coverage) }));
+  const notes =
+    (r.city.groupsUnknownSize ? t('demo.report.unknown_note', { groups: r.city.groupsUnknownSize }) : '') +
+    (r.city.staff ? t('demo.report.staff_note', { staff: r.city.staff }) : '');
+  out.push('', t('demo.report.city_line', { ...r.city, coverage: pct(r.city.coverage), notes }));
   for (const th of r.throttles) {
     out.push(
       t('demo.report.throttle_line', {

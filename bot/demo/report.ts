@@ -1,7 +1,9 @@
 // The demo's report, read from the database only (the world's own bookkeeping is not trusted for
 // numbers): per post the delivery log and coverage, roll-ups by county and school, reminders; plus
-// the faults the world injected (throttle windows and when the account resumed).
+// the faults the world injected (throttle windows and when the account resumed). Coverage comes from
+// the ledger's coverage model, so the demo shows the numbers the bureau would see.
 import type pg from 'pg';
+import { coverageInWindow, postsCoverage, type CoverageRow } from '../ledger/coverage.ts';
 import type { ThrottleRecord } from './world.ts';
 
 export interface PostReport {
@@ -15,6 +17,10 @@ export interface PostReport {
   confirmed: number;
   /** confirmed / members over sent deliveries, 0..1 (null when nothing was sent). */
   coverage: number | null;
+  /** Sent deliveries whose member count was unknown (not in members or coverage). */
+  groupsUnknownSize: number;
+  /** Owners and school staff present in parent groups at send (not counted as families). */
+  staff: number;
 }
 
 export interface UnitReport {
@@ -26,6 +32,8 @@ export interface UnitReport {
   members: number;
   confirmed: number;
   coverage: number | null;
+  groupsUnknownSize: number;
+  staff: number;
 }
 
 export interface DemoReport {
@@ -38,75 +46,43 @@ export interface DemoReport {
   posts: PostReport[];
   counties: UnitReport[];
   schools: UnitReport[];
-  city: { members: number; confirmed: number; coverage: number | null };
+  city: { members: number; confirmed: number; coverage: number | null; groupsUnknownSize: number; staff: number };
   throttles: { account: string; from: string; until: string; refused: number; resumedAt: string | null }[];
   reminders: { total: number; groups: number; byPost: { code: string; reminders: number }[] };
   world: { memberReplies: number; roomSends: number; refusedToRemovedGroup: number };
 }
 
-const ratio = (c: number, m: number) => (m > 0 ? Math.round((c / m) * 10_000) / 10_000 : null);
+const ratio = (p: number | null) => (p === null ? null : Math.round(p * 100) / 10_000);
 
-/**
- * Coverage of one delivery: confirmations recorded for (post, group), against members at send.
- * Both come from the ledger's own tables; the SQL is the definition the e2e test checks.
- */
-const DELIVERY_COVERAGE = `
-  SELECT d.post_id, d.group_id, d.status::text AS status, d.bot_account_id,
-         COALESCE(d.members_at_send, 0) AS members,
-         (SELECT count(*) FROM confirmation c WHERE c.post_id = d.post_id AND c.group_id = d.group_id)::int AS confirmed
-    FROM delivery d`;
+// Every post captured in the demo's world (the window only bounds the query).
+const ALL_TIME = { from: new Date(0), to: new Date(Date.UTC(9999, 0)) };
 
-/** Builds the report from the database. */
+function unitReport(r: CoverageRow, kind: string): UnitReport {
+  return {
+    unit: r.name, kind, county: r.county, groups: r.groups, deliveries: r.deliveries, members: r.members, confirmed: r.confirmed,
+    coverage: ratio(r.pct), groupsUnknownSize: r.groupsUnknownSize, staff: r.staff,
+  };
+}
+
+/** Builds the report from the database, with the ledger's one coverage model (bot/ledger/coverage.ts). */
 export async function buildReport(
   pool: pg.Pool,
   meta: { scenario: string; start: Date; end: Date; wallSeconds: number; throttles: ThrottleRecord[]; world: DemoReport['world'] },
 ): Promise<DemoReport> {
-  const posts = await pool.query<{
-    code: string; source: string; kind: string; title: string; urgent: boolean;
-    planned: number; sent: number; failed: number; unknown: number; skipped: number; pending: number; members: number; confirmed: number;
-  }>(`
-    WITH dc AS (${DELIVERY_COVERAGE})
-    SELECT p.code, s.name AS source, p.kind::text AS kind, p.title, p.urgent,
-           count(dc.post_id)::int AS planned,
-           count(*) FILTER (WHERE dc.status = 'sent')::int AS sent,
-           count(*) FILTER (WHERE dc.status = 'failed')::int AS failed,
-           count(*) FILTER (WHERE dc.status = 'unknown')::int AS unknown,
-           count(*) FILTER (WHERE dc.status = 'skipped')::int AS skipped,
-           count(*) FILTER (WHERE dc.status IN ('pending', 'sending'))::int AS pending,
-           COALESCE(sum(dc.members) FILTER (WHERE dc.status = 'sent'), 0)::int AS members,
-           COALESCE(sum(dc.confirmed) FILTER (WHERE dc.status = 'sent'), 0)::int AS confirmed
-      FROM post p JOIN source s ON s.id = p.source_id
-      LEFT JOIN dc ON dc.post_id = p.id
-     GROUP BY p.id, s.name ORDER BY p.id`);
-
-  const units = await pool.query<{ id: number; name: string; kind: string; county: string | null; groups: number; deliveries: number; members: number; confirmed: number }>(`
-    WITH dc AS (${DELIVERY_COVERAGE}),
-    per_unit AS (
-      SELECT g.org_unit_id, count(DISTINCT g.id)::int AS groups,
-             count(dc.post_id) FILTER (WHERE dc.status = 'sent')::int AS deliveries,
-             COALESCE(sum(dc.members) FILTER (WHERE dc.status = 'sent'), 0)::int AS members,
-             COALESCE(sum(dc.confirmed) FILTER (WHERE dc.status = 'sent'), 0)::int AS confirmed
-        FROM chat_group g LEFT JOIN dc ON dc.group_id = g.id
-       GROUP BY g.org_unit_id)
-    SELECT u.id, u.name, u.kind::text AS kind, c.name AS county,
-           COALESCE(pu.groups, 0) AS groups, COALESCE(pu.deliveries, 0) AS deliveries,
-           COALESCE(pu.members, 0) AS members, COALESCE(pu.confirmed, 0) AS confirmed
-      FROM org_unit u LEFT JOIN org_unit c ON c.id = u.county_id
-      LEFT JOIN per_unit pu ON pu.org_unit_id = u.id
-     ORDER BY u.id`);
-
-  const schools: UnitReport[] = units.rows
-    .filter((u) => u.kind === 'school' && u.groups > 0)
-    .map((u) => ({ unit: u.name, kind: u.kind, county: u.county, groups: u.groups, deliveries: u.deliveries, members: u.members, confirmed: u.confirmed, coverage: ratio(u.confirmed, u.members) }));
-  // A county's figure is the sum over every unit in it (schools and the county bureau's own groups).
-  const counties: UnitReport[] = units.rows
-    .filter((u) => u.kind === 'county')
-    .map((c) => {
-      const inside = units.rows.filter((u) => u.county === c.name);
-      const sum = (k: 'groups' | 'deliveries' | 'members' | 'confirmed') => inside.reduce((a, u) => a + u[k], 0);
-      return { unit: c.name, kind: c.kind, county: c.name, groups: sum('groups'), deliveries: sum('deliveries'), members: sum('members'), confirmed: sum('confirmed'), coverage: ratio(sum('confirmed'), sum('members')) };
-    })
-    .filter((c) => c.groups > 0);
+  const posts = await pool.query<{ id: number; code: string; source: string; kind: string; title: string; urgent: boolean; planned: number; skipped: number }>(`
+    SELECT p.id, p.code, s.name AS source, p.kind::text AS kind, p.title, p.urgent,
+           (SELECT count(*) FROM delivery d WHERE d.post_id = p.id)::int AS planned,
+           (SELECT count(*) FROM delivery d WHERE d.post_id = p.id AND d.status = 'skipped')::int AS skipped
+      FROM post p JOIN source s ON s.id = p.source_id ORDER BY p.id`);
+  const coverage = await postsCoverage(pool, posts.rows.map((p) => p.id));
+  const [bySchool, byCounty] = await Promise.all([
+    coverageInWindow(pool, { window: ALL_TIME, by: 'school' }),
+    coverageInWindow(pool, { window: ALL_TIME, by: 'county' }),
+  ]);
+  const schoolUnits = new Set((await pool.query<{ id: number }>(`SELECT id FROM org_unit WHERE kind = 'school'`)).rows.map((r) => r.id));
+  const schools = bySchool.rows.filter((r) => r.id !== null && schoolUnits.has(r.id)).map((r) => unitReport(r, 'school'));
+  // A county's figure covers every unit in it (schools and the county bureau's own groups).
+  const counties = byCounty.rows.filter((r) => r.id !== null).map((r) => unitReport({ ...r, county: r.name }, 'county'));
 
   const groups = await pool.query<{ status: string; n: number }>(`SELECT status::text AS status, count(*)::int AS n FROM chat_group GROUP BY status`);
   const gs = Object.fromEntries(groups.rows.map((r) => [r.status, r.n])) as Record<string, number>;
@@ -118,13 +94,15 @@ export async function buildReport(
       FROM reminder r JOIN post p ON p.id = r.post_id GROUP BY p.id ORDER BY p.id`);
   const reminderGroups = await pool.query<{ n: number }>(`SELECT count(DISTINCT group_id)::int AS n FROM reminder`);
 
-  const postReports: PostReport[] = posts.rows.map((p) => ({
-    code: p.code, source: p.source, kind: p.kind, title: p.title, urgent: p.urgent,
-    groups: { planned: p.planned, sent: p.sent, failed: p.failed, unknown: p.unknown, skipped: p.skipped, pending: p.pending },
-    members: p.members, confirmed: p.confirmed, coverage: ratio(p.confirmed, p.members),
-  }));
-  const cityMembers = postReports.reduce((a, p) => a + p.members, 0);
-  const cityConfirmed = postReports.reduce((a, p) => a + p.confirmed, 0);
+  const postReports: PostReport[] = posts.rows.map((p) => {
+    const c = coverage.get(p.id)!;
+    return {
+      code: p.code, source: p.source, kind: p.kind, title: p.title, urgent: p.urgent,
+      groups: { planned: p.planned, sent: c.deliveries, failed: c.failed, unknown: c.unknown, skipped: p.skipped, pending: c.pending },
+      members: c.members, confirmed: c.confirmed, coverage: ratio(c.pct), groupsUnknownSize: c.groupsUnknownSize, staff: c.staff,
+    };
+  });
+  const city = bySchool.totals;
   return {
     scenario: meta.scenario,
     start: meta.start.toISOString(),
@@ -138,7 +116,7 @@ export async function buildReport(
     posts: postReports,
     counties,
     schools,
-    city: { members: cityMembers, confirmed: cityConfirmed, coverage: ratio(cityConfirmed, cityMembers) },
+    city: { members: city.members, confirmed: city.confirmed, coverage: ratio(city.pct), groupsUnknownSize: city.groupsUnknownSize, staff: city.staff },
     throttles: meta.throttles.map((t) => ({ account: t.account, from: t.from.toISOString(), until: t.until.toISOString(), refused: t.refused, resumedAt: t.resumedAt?.toISOString() ?? null })),
     reminders: { total: reminders.rows.reduce((a, r) => a + r.n, 0), groups: reminderGroups.rows[0]?.n ?? 0, byPost: reminders.rows.map((r) => ({ code: r.code, reminders: r.n })) },
     world: meta.world,

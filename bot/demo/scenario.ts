@@ -247,7 +247,8 @@ const article = (type: string) => ({ array: 'a list', object: 'an object', strin
 export function parseScenario(value: unknown, file = 'scenario'): Scenario {
   const r = scenarioSchema.safeParse(value);
   if (!r.success) {
-    throw new UserError('demo.scenario_invalid', {}, `${file} is not a valid scenario:\n  ${formatIssues(r.error.issues).join('\n  ')}`);
+    const issues = formatIssues(r.error.issues).join('\n  ');
+    throw new UserError('demo.scenario_invalid', { file, issues }, `${file} is not a valid scenario:\n  ${issues}`);
   }
   return r.data;
 }
@@ -258,18 +259,23 @@ export function loadScenario(file: string): Scenario {
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (err) {
-    throw new UserError('demo.scenario_unreadable', {}, `cannot read the scenario ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    const reason = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+    throw new UserError('demo.scenario_unreadable', { file, reason }, `cannot read the scenario ${file}: ${reason}`);
   }
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (err) {
-    throw new UserError('demo.scenario_json', {}, `${file} is not valid JSON: ${(err as Error).message}`);
+    const reason = (err as Error).message;
+    throw new UserError('demo.scenario_json', { file, reason }, `${file} is not valid JSON: ${reason}`);
   }
   const scenario = parseScenario(json, path.basename(file));
   if ('csv' in scenario.org) {
     const issues = checkGroupUnits(scenario.groups, scenarioOrgRows(scenario, path.basename(file)), scenario.org.csv);
-    if (issues.length) throw new UserError('demo.scenario_invalid', {}, `${path.basename(file)} is not a valid scenario:\n  ${formatIssues(issues as never).join('\n  ')}`);
+    if (issues.length) {
+      const text = formatIssues(issues as never).join('\n  ');
+      throw new UserError('demo.scenario_invalid', { file: path.basename(file), issues: text }, `${path.basename(file)} is not a valid scenario:\n  ${text}`);
+    }
   }
   return scenario;
 }
@@ -285,12 +291,13 @@ export function scenarioOrgRows(s: Scenario, file = 'scenario'): OrgRow[] {
   try {
     bytes = fs.readFileSync(csv);
   } catch (err) {
-    throw new UserError('demo.scenario_org', {}, `${file}: scenario.org.csv: cannot read ${s.org.csv} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}) — the path is relative to the project directory ${PROJECT_ROOT}`);
+    const reason = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+    throw new UserError('demo.scenario_org_unreadable', { file, csv: s.org.csv, reason, root: PROJECT_ROOT }, `${file}: scenario.org.csv: cannot read ${s.org.csv} (${reason}) — the path is relative to the project directory ${PROJECT_ROOT}`);
   }
   try {
     return parseOrgCsv(decodeTextFile(bytes, s.org.csv).text);
   } catch (err) {
-    if (err instanceof UserError) throw new UserError('demo.scenario_org', {}, `${file}: scenario.org.csv: ${s.org.csv}: ${err.message}`);
+    if (err instanceof UserError) throw new UserError('demo.scenario_org', { file, csv: s.org.csv, problem: err.message }, `${file}: scenario.org.csv: ${s.org.csv}: ${err.message}`);
     throw err;
   }
 }

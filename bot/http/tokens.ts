@@ -3,6 +3,7 @@ import crypto from 'node:crypto';
 import type { PrismaClient } from '../db/client.ts';
 import { idFrom } from '../db/ids.ts';
 import { UserError } from '../errors.ts';
+import { t } from '../i18n.ts';
 import type { UnitScope } from '../reports/queries.ts';
 
 export type Role = 'bureau' | 'county' | 'school';
@@ -30,13 +31,13 @@ export async function resolveUnit(prisma: PrismaClient, ref: string) {
   if (/^\d+$/.test(text)) {
     const id = idFrom(text);
     const u = id === null ? null : await prisma.orgUnit.findUnique({ where: { id } });
-    if (!u) throw new UserError('bureau.unknown_unit', { unit: text }, `no unit has id ${text} (see \`antifraud org list\`)`);
+    if (!u) throw new UserError('bureau.unknown_unit_id', { id: text }, `no unit has id ${text} (see \`antifraud org list\`)`);
     return u;
   }
   const found = await prisma.orgUnit.findMany({ where: { name: text }, orderBy: { id: 'asc' } });
   if (!found.length) throw new UserError('bureau.unknown_unit', { unit: text }, `no unit is named "${text}" (see \`antifraud org list\`)`);
   if (found.length > 1) {
-    throw new UserError('bureau.ambiguous_unit', { unit: text }, `${found.length} units are named "${text}"; give the id instead: ${found.map((u) => u.id).join(', ')}`);
+    throw new UserError('bureau.ambiguous_unit', { unit: text, ids: found.map((u) => u.id).join(', ') }, `${found.length} units are named "${text}"; give the id instead: ${found.map((u) => u.id).join(', ')}`);
   }
   return found[0];
 }
@@ -44,13 +45,13 @@ export async function resolveUnit(prisma: PrismaClient, ref: string) {
 /** Creates a token for a unit; returns the secret (shown once) and the stored row. */
 export async function createToken(prisma: PrismaClient, opts: { role: Role; unit: string; name?: string; actor?: string }) {
   if (!ROLES.includes(opts.role)) {
-    throw new UserError('bureau.bad_role', {}, `--role must be one of ${ROLES.join(', ')}`);
+    throw new UserError('bureau.bad_role', { roles: ROLES.join(', '), value: String(opts.role) }, `--role must be one of ${ROLES.join(', ')}`);
   }
   const unit = await resolveUnit(prisma, opts.unit);
   if (!ROLE_UNIT_KINDS[opts.role].includes(unit.kind)) {
     throw new UserError(
       'bureau.role_unit',
-      {},
+      { role: opts.role, unit: unit.name, needs: ROLE_UNIT_KINDS[opts.role].map((k) => t(`org.kind_words.${k}`)).join(t('org.problem.or')), kind: t(`org.kind_words.${unit.kind}`) },
       `a ${opts.role} token needs a ${ROLE_UNIT_KINDS[opts.role].join(' or ')} unit, but ${unit.name} is a ${unit.kind} unit`,
     );
   }
@@ -73,7 +74,7 @@ export async function listTokens(prisma: PrismaClient) {
 /** Revokes a token by id; revoking twice is harmless. */
 export async function revokeToken(prisma: PrismaClient, id: number, actor = 'cli', at = new Date()) {
   const t = await prisma.apiToken.findUnique({ where: { id } });
-  if (!t) throw new UserError('bureau.unknown_token', {}, `no token has id ${id} (see \`antifraud token list\`)`);
+  if (!t) throw new UserError('bureau.unknown_token', { id }, `no token has id ${id} (see \`antifraud token list\`)`);
   if (t.revokedAt) return { token: t, already: true };
   const token = await prisma.apiToken.update({ where: { id }, data: { revokedAt: at } });
   await prisma.auditEvent.create({ data: { actor, action: 'token.revoked', orgUnitId: t.orgUnitId, detail: { tokenId: id } } });

@@ -18,6 +18,7 @@ export interface ReaderRules {
   afterVerbNegations: string[];
   finalParticles: string[];
   questionWords: string[];
+  vocatives: string[];
   instructions: RegExp[];
   ackEmoji: string[];
 }
@@ -70,6 +71,7 @@ export function contentRules(): ReaderRules {
     afterVerbNegations: words('after_verb_negations'),
     finalParticles: words('final_particles'),
     questionWords: words('question_words'),
+    vocatives: words('vocatives').sort((a, b) => b.length - a.length),
     instructions: regexes('instructions'),
     ackEmoji: list('confirm.ack_emoji').map((e) => stripModifiers(normalize(String(e)))),
   };
@@ -84,7 +86,8 @@ export function normalize(s: string): string {
 // WeChat emoji codes ("[强]", "[OK]"), pictographs (with skin tones and joiners), punctuation.
 const EMOJI = /\[[^\][]{1,6}\]|\p{Extended_Pictographic}(?:[\p{Emoji_Modifier}\ufe0f]|\u200d\p{Extended_Pictographic})*/gu;
 const PUNCT = /[\p{P}\p{S}~]/gu;
-const CLAUSE_SEP = /[\p{P}\p{S}~]+/u;
+// Spaces are left only where an emoji or a code was taken out: they end a clause too.
+const CLAUSE_SEP = /[\p{P}\p{S}~\s]+/u;
 const CODE = /(?<![a-z0-9])f(\d{1,9})(?![0-9])/g;
 
 function stripModifiers(s: string): string {
@@ -140,16 +143,30 @@ function affirmsIn(clause: string, r: ReaderRules): 'keyword' | 'read_form' | un
   return undefined;
 }
 
-/** Splits into clauses, keeping whether each ended with a question mark. */
-function clauses(text: string): { text: string; asked: boolean }[] {
+/** A clause without the forms of address that close it ("收到没老师" → "收到没"). */
+function unaddressed(clause: string, r: ReaderRules): string {
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const v of r.vocatives) {
+      if (clause.length > v.length && clause.endsWith(v)) {
+        clause = clause.slice(0, -v.length);
+        changed = true;
+      }
+    }
+  }
+  return clause;
+}
+
+/** Splits into clauses (forms of address at their ends set aside), keeping whether each ended with a question mark. */
+function clauses(text: string, r: ReaderRules): { text: string; asked: boolean }[] {
   const out: { text: string; asked: boolean }[] = [];
   const re = new RegExp(CLAUSE_SEP.source, 'gu');
   let last = 0;
   for (const m of text.matchAll(re)) {
-    out.push({ text: text.slice(last, m.index), asked: /[?¿]/.test(m[0]) });
+    out.push({ text: unaddressed(text.slice(last, m.index), r), asked: /[?¿]/.test(m[0]) });
     last = m.index! + m[0].length;
   }
-  out.push({ text: text.slice(last), asked: false });
+  out.push({ text: unaddressed(text.slice(last), r), asked: false });
   return out.filter((c) => c.text.length > 0);
 }
 
@@ -160,7 +177,7 @@ function readWords(norm: string, r: ReaderRules): ReplyReason {
   if (r.instructions.some((re) => re.test(noEmoji))) return 'instruction';
   if (negatesReading(noEmoji, r)) return 'negation';
   let asked = false;
-  for (const c of clauses(noEmoji)) {
+  for (const c of clauses(noEmoji, r)) {
     const question = isQuestion(c.text, c.asked, r);
     // "看了吗": the words before the question particle are what is asked about.
     const particle = question ? r.finalParticles.find((p) => c.text.endsWith(p) && c.text.length > p.length) : undefined;
@@ -222,7 +239,7 @@ export function affirms(text: string, word: string, rules: ReaderRules = content
   const noEmoji = text.replace(EMOJI, ' ');
   if (rules.instructions.some((re) => re.test(noEmoji))) return false;
   const neg = new RegExp(`(?:${rules.negations.map(escape).join('|')})(?:${rules.negationGap.map(escape).join('|')})?$`, 'u');
-  return clauses(noEmoji).some((c) => {
+  return clauses(noEmoji, rules).some((c) => {
     const i = c.text.indexOf(word);
     return i >= 0 && !neg.test(c.text.slice(0, i)) && !isQuestion(c.text, c.asked, rules);
   });

@@ -42,6 +42,12 @@ export interface ConfirmOptions {
   flushMs?: number;
   /** … or as soon as this many replies wait (default 500). */
   batchSize?: number;
+  /**
+   * Most replies written by one statement (default 20 000). Under a burst the replies that arrive
+   * while a statement runs go into the next one: fewer, larger statements move each group's
+   * delivery counters once per flush instead of once per few thousand replies (tests/bench/ledger.ts).
+   */
+  maxBatch?: number;
   /** Most replies kept while the database is unavailable (default 100 000); beyond, the oldest are dropped. */
   maxBuffered?: number;
   /** Longest pause between retries while the database is unavailable (default 30 s). */
@@ -147,6 +153,7 @@ export function createConfirmations(ctx: AppContext, opts: ConfirmOptions = {}):
   const windowMs = opts.windowMs ?? DEFAULT_LEDGER_SETTINGS.windowMs;
   const flushMs = opts.flushMs ?? 200;
   const batchSize = opts.batchSize ?? 500;
+  const maxBatch = Math.max(opts.maxBatch ?? 20_000, batchSize);
   const maxBuffered = opts.maxBuffered ?? 100_000;
   const maxBackoffMs = opts.maxBackoffMs ?? 30_000;
   const log: Logger = ctx.log.child({ name: 'ledger' });
@@ -220,7 +227,7 @@ export function createConfirmations(ctx: AppContext, opts: ConfirmOptions = {}):
 
   async function flushOnce(): Promise<number> {
     if (!buffer.length) return 0;
-    const batch = buffer.splice(0, Math.max(batchSize * 10, 5000));
+    const batch = buffer.splice(0, maxBatch);
     try {
       await refreshWords();
       await resolveGroups(batch);

@@ -4,6 +4,7 @@
 import chardet from 'chardet';
 import iconv from 'iconv-lite';
 import { UserError } from '../errors.ts';
+import { t } from '../i18n.ts';
 
 export interface DecodedText {
   text: string;
@@ -11,7 +12,6 @@ export interface DecodedText {
   encoding: string;
 }
 
-const SAVE_AS_UTF8 = 'in Excel choose 文件 → 另存为 → "CSV UTF-8(逗号分隔)(*.csv)" and import that file';
 
 /** Decodes the bytes of a text file, or throws a UserError that says how to save it as UTF-8. */
 export function decodeTextFile(bytes: Buffer, file: string): DecodedText {
@@ -28,6 +28,6 @@ export function decodeTextFile(bytes: Buffer, file: string): DecodedText {
     const text = iconv.decode(bytes, 'gb18030');
     if (!text.includes('\uFFFD')) return { text, encoding: 'GB18030' };
   }
-  const guess = best ? ` (it looks like ${best.name})` : '';
-  throw new UserError('org.csv_encoding', { file }, `${file} is not UTF-8 and not GBK${guess}: ${SAVE_AS_UTF8}`);
+  const guess = best ? t('org.csv_encoding_guess', { name: best.name }) : '';
+  throw new UserError('org.csv_encoding', { file, guess }, t('org.csv_encoding', { file, guess }));
 }

@@ -1,9 +1,11 @@
 // Org tree import from CSV (county, name, kind, parent). Idempotent: units are matched by
-// (parent, name); only new units get an enrollment code, printed once by the caller.
+// (parent, name); only new units get an enrollment code, printed once by the caller. Used by the
+// CLI and the demo's scenarios: its messages are the CLI's (content/locales/zh-CN/cli.yml `org`).
 import { parse } from 'csv-parse/sync';
 import { z } from 'zod';
 import type { PrismaClient } from '../db/client.ts';
 import { UserError } from '../errors.ts';
+import { t } from '../i18n.ts';
 import { hashCode, newEnrollmentCode } from './enrollment-code.ts';
 
 export const REQUIRED_COLUMNS = ['county', 'name', 'kind', 'parent'] as const;
@@ -15,21 +17,21 @@ const KIND_ALIASES: Record<string, (typeof KINDS)[number]> = {
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001F\u007F]/;
 /** A trimmed cell without control characters (PostgreSQL refuses NUL; the rest hides what a name is). */
-const cell = (what: string) => z.string().trim().refine((s) => !CONTROL.test(s), { message: `the ${what} contains a control character (such as NUL); remove it` });
+const cell = (what: string) => z.string().trim().refine((s) => !CONTROL.test(s), { message: t('org.problem.control', { what: t(`org.what.${what}`) }) });
 
 /** The tree is city → county bureaus and departments → schools (a department may also sit under a county). */
 const PARENT_KINDS: Record<(typeof KINDS)[number], readonly string[]> = { city: [], county: ['city'], department: ['city', 'county'], school: ['county', 'department'] };
-const KIND_WORDS: Record<string, string> = { city: 'the city bureau', county: 'a county bureau', department: 'a department', school: 'a school' };
+const kindWords = (kind: string) => t(`org.kind_words.${kind}`);
 
 const rowSchema = z.object({
   county: cell('county'),
-  name: cell('unit name').min(1, { message: 'the unit name is empty' }).max(100, { message: 'the unit name is longer than 100 characters' }),
+  name: cell('name').min(1, { message: t('org.problem.name_empty') }).max(100, { message: t('org.problem.name_long') }),
   kind: z.preprocess(
     (v) => (typeof v === 'string' ? (KIND_ALIASES[v.trim()] ?? v.trim().toLowerCase()) : v),
-    z.enum(KINDS, { message: `kind must be one of ${KINDS.join(', ')}` }),
+    z.enum(KINDS, { message: t('org.problem.kind', { kinds: KINDS.join(', ') }) }),
   ),
-  parent: cell('parent name'),
-  sample: cell('sample column').optional(),
+  parent: cell('parent'),
+  sample: cell('sample').optional(),
 });
 
 export type OrgRow = z.infer<typeof rowSchema> & { line: number };
@@ -40,13 +42,16 @@ export function parseOrgCsv(text: string): OrgRow[] {
   try {
     records = parse(text.replace(/^\uFEFF/, ''), { columns: (h: string[]) => h.map((c) => c.trim().toLowerCase()), skip_empty_lines: true, trim: true, comment: '#' });
   } catch (err) {
-    throw new UserError('org.csv_unreadable', {}, `the file is not valid CSV: ${(err as Error).message}`);
+    const reason = (err as Error).message;
+    throw new UserError('org.csv_unreadable', { reason }, t('org.csv_unreadable', { reason }));
   }
-  if (records.length === 0) throw new UserError('org.csv_empty', {}, 'the file has no units (after the header line)');
+  if (records.length === 0) throw new UserError('org.csv_empty', {}, t('org.csv_empty'));
   const missing = REQUIRED_COLUMNS.filter((c) => !(c in records[0]));
   if (missing.length) {
-    throw new UserError('org.csv_columns', {}, `the CSV needs the columns ${REQUIRED_COLUMNS.join(', ')}; missing: ${missing.join(', ')}`);
+    const params = { required: REQUIRED_COLUMNS.join(', '), missing: missing.join(', ') };
+    throw new UserError('org.csv_columns', params, t('org.csv_columns', params));
   }
+  const at = (line: number, problem: string) => t('org.problem.line', { line, problem });
   const problems: string[] = [];
   const rows: OrgRow[] = [];
   const seen = new Map<string, number>();
@@ -54,18 +59,18 @@ export function parseOrgCsv(text: string): OrgRow[] {
     const line = i + 2;
     const r = rowSchema.safeParse(rec);
     if (!r.success) {
-      problems.push(`line ${line}: ${r.error.issues.map((x) => x.message).join('; ')}`);
+      problems.push(at(line, r.error.issues.map((x) => x.message).join(';')));
       return;
     }
     const row = { ...r.data, line };
-    if (row.kind === 'city' && row.parent) problems.push(`line ${line}: a city unit has no parent`);
-    if (row.kind !== 'city' && !row.parent) problems.push(`line ${line}: ${row.name} needs a parent unit`);
+    if (row.kind === 'city' && row.parent) problems.push(at(line, t('org.problem.city_parent')));
+    if (row.kind !== 'city' && !row.parent) problems.push(at(line, t('org.problem.needs_parent', { name: row.name })));
     const key = `${row.parent}\u0000${row.name}`;
-    if (seen.has(key)) problems.push(`line ${line}: ${row.name} under ${row.parent || '(top)'} is listed twice (first on line ${seen.get(key)})`);
+    if (seen.has(key)) problems.push(at(line, t('org.problem.twice', { name: row.name, parent: row.parent || '—', first: seen.get(key)! })));
     else seen.set(key, line);
     rows.push(row);
   });
-  if (problems.length) throw new UserError('org.csv_invalid', {}, problems.join('\n'));
+  if (problems.length) throw new UserError('org.csv_invalid', { problems: problems.join('\n') }, problems.join('\n'));
   return rows;
 }
 
@@ -96,12 +101,13 @@ export async function importOrg(prisma: PrismaClient, rows: OrgRow[], opts: { dr
           const candidates = byName.get(row.parent) ?? [];
           if (candidates.length === 0) continue; // parent appears later in the file
           if (candidates.length > 1) {
-            throw new UserError('org.parent_ambiguous', {}, `line ${row.line}: more than one unit is named ${row.parent}; parent names must be unique`);
+            const params = { line: row.line, parent: row.parent };
+            throw new UserError('org.parent_ambiguous', params, t('org.parent_ambiguous', params));
           }
           parent = candidates[0];
           if (!PARENT_KINDS[row.kind].includes(parent.kind)) {
-            const allowed = PARENT_KINDS[row.kind].map((k) => KIND_WORDS[k]).join(' or ');
-            misplaced.push(`line ${row.line}: ${row.name} (${KIND_WORDS[row.kind]}) cannot be under ${parent.name}, which is ${KIND_WORDS[parent.kind]}; its parent must be ${allowed}`);
+            const allowed = PARENT_KINDS[row.kind].map(kindWords).join(t('org.problem.or'));
+            misplaced.push(t('org.problem.misplaced', { line: row.line, name: row.name, kind: kindWords(row.kind), parent: parent.name, parentKind: kindWords(parent.kind), allowed }));
           }
         }
         pending.splice(i--, 1);
@@ -109,13 +115,14 @@ export async function importOrg(prisma: PrismaClient, rows: OrgRow[], opts: { dr
         const same = (byName.get(row.name) ?? []).find((u) => u.parentId === (parent?.id ?? null));
         if (same) {
           if (same.kind !== row.kind) {
-            throw new UserError('org.kind_changed', {}, `line ${row.line}: ${row.name} exists as ${same.kind}, the file says ${row.kind}; change it by hand if intended`);
+            const params = { line: row.line, name: row.name, old: same.kind, new: row.kind };
+            throw new UserError('org.kind_changed', params, t('org.kind_changed', params));
           }
           result.unchanged++;
           continue;
         }
         if (row.kind === 'city' && existing.some((u) => u.kind === 'city')) {
-          throw new UserError('org.two_cities', {}, `line ${row.line}: the tree already has a city unit; there can be only one`);
+          throw new UserError('org.two_cities', { line: row.line }, t('org.two_cities', { line: row.line }));
         }
         const code = newEnrollmentCode();
         const countyId = row.kind === 'county' ? null : parent?.kind === 'county' ? parent.id : (parent?.countyId ?? null);
@@ -138,13 +145,10 @@ export async function importOrg(prisma: PrismaClient, rows: OrgRow[], opts: { dr
       }
     }
     if (pending.length) {
-      throw new UserError(
-        'org.parent_missing',
-        {},
-        pending.map((r) => `line ${r.line}: the parent unit "${r.parent}" of ${r.name} is neither in the file nor in the database`).join('\n'),
-      );
+      const problems = pending.map((r) => t('org.problem.parent_missing', { line: r.line, name: r.name, parent: r.parent })).join('\n');
+      throw new UserError('org.parent_missing', { problems }, problems);
     }
-    if (misplaced.length) throw new UserError('org.hierarchy', {}, misplaced.join('\n'));
+    if (misplaced.length) throw new UserError('org.hierarchy', { problems: misplaced.join('\n') }, misplaced.join('\n'));
     if (opts.dryRun) throw new DryRun(result);
     return result;
   });
@@ -160,8 +164,8 @@ export class DryRun extends Error {
 /** Issues a new enrollment code for a unit (the old one stops working at once). */
 export async function rotateCode(prisma: PrismaClient, unitName: string, actor: string): Promise<{ unit: string; code: string }> {
   const units = await prisma.orgUnit.findMany({ where: { name: unitName } });
-  if (units.length === 0) throw new UserError('org.unknown_unit', {}, `no unit is named "${unitName}" (see \`antifraud org list\`)`);
-  if (units.length > 1) throw new UserError('org.ambiguous_unit', {}, `more than one unit is named "${unitName}"; use its id (see \`antifraud org list\`)`);
+  if (units.length === 0) throw new UserError('org.unknown_unit', { unit: unitName }, t('org.unknown_unit', { unit: unitName }));
+  if (units.length > 1) throw new UserError('org.ambiguous_unit', { unit: unitName }, t('org.ambiguous_unit', { unit: unitName }));
   const code = newEnrollmentCode();
   await prisma.$transaction([
     prisma.orgUnit.update({ where: { id: units[0].id }, data: { codeHash: hashCode(code), codeIssuedAt: new Date() } }),

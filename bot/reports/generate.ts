@@ -1,6 +1,7 @@
 // Stores reports: one row per (kind, period, unit). Concurrent generation inserts with
 // ON CONFLICT DO NOTHING, so every caller gets the one stored result.
 import type pg from 'pg';
+import type { CalendarOverrides } from '../core/calendar.ts';
 import type { PrismaClient } from '../db/client.ts';
 import type { Logger } from '../log.ts';
 import { buildReport, type ReportData } from './build.ts';
@@ -11,6 +12,8 @@ export interface ReportDeps {
   clock: { now(): Date };
   log?: Logger;
   timeZone?: string;
+  /** Local calendar overrides (content/relay.yml `calendar`): they move generation days. */
+  calendar?: CalendarOverrides;
 }
 
 export interface StoredReport {
@@ -92,7 +95,7 @@ export async function lastGenerated(deps: ReportDeps, kind: ReportKind): Promise
 /** Generates every period whose slot passed while nothing ran (at start). Returns the periods. */
 export async function catchUpReports(deps: ReportDeps, kind: ReportKind): Promise<string[]> {
   const last = await lastGenerated(deps, kind);
-  const periods = missedSlots(kind, last, deps.clock.now(), deps.timeZone);
+  const periods = missedSlots(kind, last, deps.clock.now(), deps.timeZone, 12, deps.calendar);
   // The latest period again too: a crash halfway leaves some units without their report.
   const todo = periods.length ? periods : last ? [last] : [];
   for (const p of todo) await generatePeriod(deps, kind, p);

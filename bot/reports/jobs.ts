@@ -25,14 +25,15 @@ export function reportJob(kind: ReportKind): ScheduledJob {
     catchUp: { days: 400, maxSlots: 1 },
     async run(ctx: AppContext & Partial<Pick<JobContext, 'settings'>>, slot: ScheduleSlot) {
       const log = ctx.log.child({ name: 'reports', job: id });
-      const deps = { db: ctx.db, clock: ctx.clock, log, timeZone: ctx.config.timeZone };
+      const calendar = ctx.settings?.relay.calendar;
+      const deps = { db: ctx.db, clock: ctx.clock, log, timeZone: ctx.config.timeZone, calendar };
       if (slot.catchUp) {
         const periods = await catchUpReports(deps, kind);
         log.info({ periods }, periods.length ? 'missed report slots generated' : 'no report slot was missed');
         if (ctx.config.dataDir) for (const p of periods) await deliverSummaries(ctx, await generatePeriod(deps, kind, p));
         return;
       }
-      const period = generatedOn(kind, slot.at, ctx.config.timeZone, ctx.settings?.relay.calendar);
+      const period = generatedOn(kind, slot.at, ctx.config.timeZone, calendar);
       if (!period) {
         log.debug({ slot: slot.name }, 'not a generation day');
         return;

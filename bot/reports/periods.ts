@@ -17,7 +17,7 @@ export const REPORT_KINDS: ReportKind[] = ['monthly', 'half_year', 'annual'];
 /** CLI / API spelling of a kind ("half-year") to the stored one ("half_year"). */
 export function parseKind(text: string): ReportKind {
   const k = text.trim().toLowerCase().replace('-', '_');
-  if (!(REPORT_KINDS as string[]).includes(k)) throw new UserError('bureau.bad_kind', {}, `report kind must be monthly, half-year or annual (got "${text}")`);
+  if (!(REPORT_KINDS as string[]).includes(k)) throw new UserError('bureau.bad_kind', { value: text }, `report kind must be monthly, half-year or annual (got "${text}")`);
   return k as ReportKind;
 }
 
@@ -67,19 +67,19 @@ export function parsePeriod(kind: ReportKind, text: string, tz = DEFAULT_TIME_ZO
   const s = text.trim().toUpperCase();
   if (kind === 'monthly') {
     const m = /^(\d{4})-(\d{2})$/.exec(s);
-    if (!m || Number(m[2]) < 1 || Number(m[2]) > 12) throw new UserError('bureau.bad_period', {}, `a monthly period looks like 2026-11 (got "${text}")`);
+    if (!m || Number(m[2]) < 1 || Number(m[2]) > 12) throw new UserError('bureau.bad_period', { value: text, example: '2026-11' }, `a monthly period looks like 2026-11 (got "${text}")`);
     const y = Number(m[1]);
     const mo = Number(m[2]);
     return { kind, period: `${m[1]}-${m[2]}`, window: { from: zoned(tz, y, mo - 1, 23), to: zoned(tz, y, mo, 23) }, slot: generationSlot(tz, y, mo, 23, calendar), deadline: zoned(tz, y, mo, 25) };
   }
   if (kind === 'half_year') {
     const m = /^(\d{4})-H1$/.exec(s);
-    if (!m) throw new UserError('bureau.bad_period', {}, `a half-year period looks like 2026-H1 (got "${text}")`);
+    if (!m) throw new UserError('bureau.bad_period', { value: text, example: '2026-H1' }, `a half-year period looks like 2026-H1 (got "${text}")`);
     const y = Number(m[1]);
     return { kind, period: `${y}-H1`, window: { from: zoned(tz, y - 1, 12, 18), to: zoned(tz, y, 6, 18) }, slot: generationSlot(tz, y, 6, 18, calendar), deadline: zoned(tz, y, 6, 20) };
   }
   const m = /^(\d{4})$/.exec(s);
-  if (!m) throw new UserError('bureau.bad_period', {}, `an annual period looks like 2026 (got "${text}")`);
+  if (!m) throw new UserError('bureau.bad_period', { value: text, example: '2026' }, `an annual period looks like 2026 (got "${text}")`);
   const y = Number(m[1]);
   return { kind, period: String(y), window: { from: zoned(tz, y - 1, 12, 18), to: zoned(tz, y, 12, 18) }, slot: generationSlot(tz, y, 12, 18, calendar), deadline: zoned(tz, y, 12, 20) };
 }

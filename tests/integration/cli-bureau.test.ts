@@ -34,16 +34,16 @@ describe('antifraud token', { timeout: 90_000 }, () => {
     expect(list.stdout).not.toContain(secret);
     expect(list.stdout).not.toContain(row.hash);
     const r = await cli(['token', 'revoke', String(row.id)]);
-    expect(r.stdout.trim()).toBe(`token ${row.id} revoked`);
+    expect(r.stdout.trim()).toBe(`令牌 ${row.id} 已撤销`);
     expect((await cli(['token', 'list'])).stdout).toContain('已撤销');
   });
 
   it('says what is wrong', async () => {
     const badRole = await cli(['token', 'create', '--role', 'school', '--unit', '灵山县教育局']);
     expect(badRole.code).toBe(1);
-    expect(badRole.stderr.trim()).toBe('antifraud: a school token needs a school or department unit, but 灵山县教育局 is a county unit');
-    expect((await cli(['token', 'create', '--role', 'bureau', '--unit', '不存在'])).stderr).toContain('no unit is named "不存在"');
-    expect((await cli(['token', 'revoke', 'abc'])).stderr).toContain('a token id is a number');
+    expect(badRole.stderr.trim()).toBe('antifraud: school 令牌要对应学校或部门,而 灵山县教育局 是县区教育局。');
+    expect((await cli(['token', 'create', '--role', 'bureau', '--unit', '不存在'])).stderr).toContain('没有名为“不存在”的单位(见 `antifraud org list`)。');
+    expect((await cli(['token', 'revoke', 'abc'])).stderr).toContain('令牌编号是数字');
   });
 });
 
@@ -53,7 +53,8 @@ describe('antifraud report', { timeout: 90_000 }, () => {
     const r = await cli(['report', 'monthly', '--period', '2026-11', '--xlsx', file]);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('钦州市教育局 2026-11 月报');
-    expect(r.stdout).toContain('coverage 210/240 = 87.5%');
+    expect(r.stdout).toContain('覆盖率 210/240 = 87.5%(目标 100%)');
+    expect(r.stdout).toContain('统计区间 2026-10-23 00:00 – 2026-11-23 00:00,截止 2026-11-25 00:00');
     const wb = new ExcelJS.Workbook();
     await wb.xlsx.readFile(file);
     expect(wb.getWorksheet('分单位')!.getRow(1).values).toEqual([undefined, '县区', '群数', '送达人数', '已确认', '覆盖率(%)', '未达标']);
@@ -62,6 +63,6 @@ describe('antifraud report', { timeout: 90_000 }, () => {
   it('refuses a bad period', async () => {
     const r = await cli(['report', 'half-year', '--period', '2026-11']);
     expect(r.code).toBe(1);
-    expect(r.stderr.trim()).toBe('antifraud: a half-year period looks like 2026-H1 (got "2026-11")');
+    expect(r.stderr.trim()).toBe('antifraud: 报告期间的写法是 2026-H1(收到的是“2026-11”)。');
   });
 });

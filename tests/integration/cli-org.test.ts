@@ -20,17 +20,19 @@ describe('antifraud CLI', () => {
     expect(top.stdout).toContain('org');
     expect(top.stdout).toContain('antifraud org import content/org/qinzhou-sample.csv');
     const imp = await cli(['org', 'import', '--help']);
-    expect(imp.stdout.replace(/\s+/g, ' ')).toContain('county, name, kind (city|county|department|school), parent');
+    expect(imp.stdout.replace(/\s+/g, ' ')).toContain('CSV 文件,列为 county, name, kind(city|county|department|school), parent');
     expect(imp.stdout).toContain('--dry-run');
+    expect(imp.stdout).toContain('只检查文件并显示将要创建的单位');
   });
 
   it('imports the sample twice without duplicates, printing codes only the first time', async () => {
     const first = await cli(['org', 'import', 'content/org/qinzhou-sample.csv']);
     expect(first.code).toBe(0);
-    expect(first.stdout).toContain('created 19 unit(s), 0 already present');
+    expect(first.stdout).toContain('已创建 19 个单位,0 个已存在');
+    expect(first.stdout).toContain('登记码只显示这一次');
     expect(first.stdout).toMatch(/钦南区教育局\s+县区\s+钦州市教育局\s+[2-9A-Z]{4}-[2-9A-Z]{4}/);
     const second = await cli(['org', 'import', 'content/org/qinzhou-sample.csv']);
-    expect(second.stdout).toContain('created 0 unit(s), 19 already present');
+    expect(second.stdout).toContain('已创建 0 个单位,19 个已存在');
     expect(second.stdout).not.toMatch(/[2-9A-Z]{4}-[2-9A-Z]{4}/);
     expect(await db.prisma.orgUnit.count()).toBe(19);
   }, 90_000); // two CLI runs: each starts node + tsx, slow on a loaded machine
@@ -40,20 +42,20 @@ describe('antifraud CLI', () => {
     fs.writeFileSync(file, 'county,name,kind\n钦南区,某学校,school\n');
     const r = await cli(['org', 'import', file]);
     expect(r.code).toBe(1);
-    expect(r.stderr.trim()).toBe('antifraud: the CSV needs the columns county, name, kind, parent; missing: parent');
+    expect(r.stderr.trim()).toBe('antifraud: CSV 需要这些列:county, name, kind, parent;缺少:parent');
     expect(r.stderr).not.toContain('    at ');
     const missing = await cli(['org', 'import', '/nonexistent/units.csv']);
-    expect(missing.stderr.trim()).toBe('antifraud: cannot read /nonexistent/units.csv: ENOENT');
+    expect(missing.stderr.trim()).toBe('antifraud: 无法读取 /nonexistent/units.csv:ENOENT');
     fs.rmSync(file);
   });
 
   it('rotates a code and refuses an unknown unit politely', async () => {
     const ok = await cli(['org', 'codes', '--rotate', '灵山县教育局']);
-    expect(ok.stdout).toMatch(/new enrollment code for 灵山县教育局: [2-9A-Z]{4}-[2-9A-Z]{4}/);
+    expect(ok.stdout).toMatch(/灵山县教育局 的新登记码:[2-9A-Z]{4}-[2-9A-Z]{4}/);
     const bad = await cli(['org', 'codes', '--rotate', '不存在']);
     expect(bad.code).toBe(1);
-    expect(bad.stderr).toContain('no unit is named "不存在" (see `antifraud org list`)');
-  });
+    expect(bad.stderr).toContain('没有名为“不存在”的单位(见 `antifraud org list`)。');
+  }, 90_000); // two CLI runs
 
   it('says how to fix a bad setting', async () => {
     const { stderr, code } = await runCli(db, ['org', 'list'], { DATABASE_URL: 'mysql://x' });

@@ -44,10 +44,10 @@ describe('ids above 2³¹−1', () => {
   });
 
   it.each([
-    [['token', 'create', '--role', 'bureau', '--unit', '3000000000'], 'antifraud: no unit has id 3000000000 (see `antifraud org list`)'],
-    [['token', 'revoke', '3000000000'], 'antifraud: no token has id 3000000000 (see `antifraud token list`)'],
-    [['org', 'codes', '--rotate', '3000000000'], 'antifraud: no unit has id 3000000000 (see `antifraud org list`)'],
-    [['report', 'monthly', '--period', '2026-11', '--unit', '99999999999'], 'antifraud: no unit has id 99999999999 (see `antifraud org list`)'],
+    [['token', 'create', '--role', 'bureau', '--unit', '3000000000'], 'antifraud: 没有编号为 3000000000 的单位(见 `antifraud org list`)。'],
+    [['token', 'revoke', '3000000000'], 'antifraud: 没有编号为 3000000000 的令牌(见 `antifraud token list`)。'],
+    [['org', 'codes', '--rotate', '3000000000'], 'antifraud: 没有编号为 3000000000 的单位(见 `antifraud org list`)。'],
+    [['report', 'monthly', '--period', '2026-11', '--unit', '99999999999'], 'antifraud: 没有编号为 99999999999 的单位(见 `antifraud org list`)。'],
     [['coverage', 'F1', '--county', '3000000000'], 'antifraud: --county 不是单位编号(见 `antifraud org list`)'],
   ])('antifraud %j → exit 1 and one sentence', async (args, line) => {
     const r = await runCli(db, args);

@@ -60,7 +60,7 @@ describe('encodings', () => {
 
   it('refuses an encoding it cannot be sure of, with the fix', () => {
     const msg = userError(() => decodeTextFile(iconv.encode(ORG.replace(/钦/g, '欽'), 'big5'), 'units.csv'));
-    expect(msg).toContain('units.csv is not UTF-8 and not GBK');
+    expect(msg).toContain('units.csv 既不是 UTF-8 也不是 GBK');
     expect(msg).toContain('另存为');
     expect(msg).toContain('CSV UTF-8');
   });
@@ -69,17 +69,17 @@ describe('encodings', () => {
     const r = await runCli(db, ['org', 'import', fileOf('gbk.csv', iconv.encode(ORG, 'gbk'))]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain('as GBK (GB18030');
-    expect(r.stdout).toContain('created 4 unit(s)');
+    expect(r.stdout).toContain('已按 GBK(GB18030');
+    expect(r.stdout).toContain('已创建 4 个单位');
     expect((await db.prisma.orgUnit.findMany({ orderBy: { id: 'asc' } })).map((u) => u.name)).toEqual(['钦州市教育局', '钦南区教育局', '市教育局安全稳定科', '钦南区第一小学']);
   });
 });
 
 describe('NUL and control characters', () => {
   it.each([
-    [`county,name,kind,parent\n,钦州市教育局,city,\n钦南区,钦南区\u0000教育局,county,钦州市教育局\n`, 'line 3: the unit name contains a control character (such as NUL); remove it'],
-    [`county,name,kind,parent\n,钦州市教育局,city,\n钦南区,钦南区教育局,county,钦州市\u0000教育局\n`, 'line 3: the parent name contains a control character'],
-    [`county,name,kind,parent\n,钦州市教育局,city,\n钦南\u0007区,钦南区教育局,county,钦州市教育局\n`, 'line 3: the county contains a control character'],
+    [`county,name,kind,parent\n,钦州市教育局,city,\n钦南区,钦南区\u0000教育局,county,钦州市教育局\n`, '第 3 行:单位名称含有控制字符(例如 NUL),请删除'],
+    [`county,name,kind,parent\n,钦州市教育局,city,\n钦南区,钦南区教育局,county,钦州市\u0000教育局\n`, '第 3 行:上级单位列含有控制字符'],
+    [`county,name,kind,parent\n,钦州市教育局,city,\n钦南\u0007区,钦南区教育局,county,钦州市教育局\n`, '第 3 行:县区列含有控制字符'],
   ])('refuses %j naming the line', (csv, msg) => {
     expect(userError(() => parseOrgCsv(csv))).toContain(msg);
   });
@@ -88,18 +88,18 @@ describe('NUL and control characters', () => {
     const before = await db.prisma.orgUnit.count();
     const r = await runCli(db, ['org', 'import', fileOf('nul.csv', `county,name,kind,parent\n钦北区,钦北区\u0000教育局,county,钦州市教育局\n`)]);
     expect(r.code).toBe(1);
-    expect(r.stderr.trim()).toBe('antifraud: line 2: the unit name contains a control character (such as NUL); remove it');
+    expect(r.stderr.trim()).toBe('antifraud: 第 2 行:单位名称含有控制字符(例如 NUL),请删除');
     expect(await db.prisma.orgUnit.count()).toBe(before);
   });
 });
 
 describe('the hierarchy: city → county bureaus and departments → schools', () => {
   it.each([
-    ['a county under a school', '钦南区,某县教育局,county,钦南区第一小学', 'line 2: 某县教育局 (a county bureau) cannot be under 钦南区第一小学, which is a school; its parent must be the city bureau'],
-    ['a school under a school', '钦南区,某分校,school,钦南区第一小学', 'line 2: 某分校 (a school) cannot be under 钦南区第一小学, which is a school; its parent must be a county bureau or a department'],
-    ['a school under the city', ',某直属学校,school,钦州市教育局', 'its parent must be a county bureau or a department'],
-    ['a county under a county', '钦南区,某片区,county,钦南区教育局', 'its parent must be the city bureau'],
-    ['a department under a school', ',某科室,department,钦南区第一小学', 'its parent must be the city bureau or a county bureau'],
+    ['a county under a school', '钦南区,某县教育局,county,钦南区第一小学', '第 2 行:某县教育局(县区教育局)不能放在学校“钦南区第一小学”之下;它的上级必须是市教育局'],
+    ['a school under a school', '钦南区,某分校,school,钦南区第一小学', '第 2 行:某分校(学校)不能放在学校“钦南区第一小学”之下;它的上级必须是县区教育局或部门'],
+    ['a school under the city', ',某直属学校,school,钦州市教育局', '它的上级必须是县区教育局或部门'],
+    ['a county under a county', '钦南区,某片区,county,钦南区教育局', '它的上级必须是市教育局'],
+    ['a department under a school', ',某科室,department,钦南区第一小学', '它的上级必须是市教育局或县区教育局'],
   ])('refuses %s and imports nothing of the file', async (_what, line, msg) => {
     const before = await db.prisma.orgUnit.count();
     const csv = `county,name,kind,parent\n${line}\n钦南区,钦南区第二小学,school,钦南区教育局\n`;
@@ -112,8 +112,8 @@ describe('the hierarchy: city → county bureaus and departments → schools', (
   it('says which line and why', async () => {
     const csv = `county,name,kind,parent\n钦南区,某县教育局,county,钦南区第一小学\n钦南区,某分校,school,钦南区第一小学\n`;
     await expect(importOrg(db.prisma, parseOrgCsv(csv))).rejects.toThrow(
-      'line 2: 某县教育局 (a county bureau) cannot be under 钦南区第一小学, which is a school; its parent must be the city bureau\n' +
-        'line 3: 某分校 (a school) cannot be under 钦南区第一小学, which is a school; its parent must be a county bureau or a department',
+      '第 2 行:某县教育局(县区教育局)不能放在学校“钦南区第一小学”之下;它的上级必须是市教育局\n' +
+        '第 3 行:某分校(学校)不能放在学校“钦南区第一小学”之下;它的上级必须是县区教育局或部门',
     );
   });
 

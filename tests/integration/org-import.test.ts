@@ -59,7 +59,7 @@ describe('org import', () => {
 
   it('names missing columns', () => {
     expect(userMessage(() => parseOrgCsv('county,name\n,钦州市教育局\n'))).toBe(
-      'the CSV needs the columns county, name, kind, parent; missing: kind, parent',
+      'CSV 需要这些列:county, name, kind, parent;缺少:kind, parent',
     );
   });
 
@@ -67,14 +67,14 @@ describe('org import', () => {
     const msg = userMessage(() =>
       parseOrgCsv('county,name,kind,parent\n,市局,city,\nA,甲校,school,市局\nA,甲校,school,市局\nA,乙校,kindergarten,市局\n'),
     );
-    expect(msg).toContain('line 4: 甲校 under 市局 is listed twice (first on line 3)');
-    expect(msg).toContain('line 5: kind must be one of city, county, department, school');
+    expect(msg).toContain('第 4 行:市局 下的 甲校 出现了两次(第一次在第 3 行)');
+    expect(msg).toContain('第 5 行:kind 只能是 city, county, department, school');
   });
 
   it('writes nothing when a parent is unknown', async () => {
     const count = await db.prisma.orgUnit.count();
     const rows = parseOrgCsv('county,name,kind,parent\nX,新学校,school,钦南区教育局\nX,孤儿学校,school,不存在的局\n');
-    await expect(importOrg(db.prisma, rows)).rejects.toThrow('the parent unit "不存在的局" of 孤儿学校 is neither in the file nor in the database');
+    await expect(importOrg(db.prisma, rows)).rejects.toThrow('第 3 行:孤儿学校 的上级单位“不存在的局”既不在文件中,也不在数据库中');
     expect(await db.prisma.orgUnit.count()).toBe(count);
   });
 });

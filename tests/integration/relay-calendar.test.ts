@@ -8,6 +8,7 @@ import { remindsOn } from '../../bot/ledger/reminder-job.ts';
 import { planPost } from '../../bot/relay/plan.ts';
 import { localMinute } from '../../bot/core/time.ts';
 import { startWorker } from '../../bot/relay/worker.ts';
+import { catchUpReports } from '../../bot/reports/generate.ts';
 import { generatedOn, parsePeriod } from '../../bot/reports/periods.ts';
 import { freshDb, type TestDb } from '../helpers/db.ts';
 import { addPost, RecordingChat, seedWorld, testContext, testSettings } from '../helpers/relay-world.ts';
@@ -82,5 +83,15 @@ describe('the official calendar', () => {
     expect(localMinute(parsePeriod('monthly', '2026-02').slot, TZ)).toBe('2026-02-14T08:00');
     // A local day off moves it further.
     expect(localMinute(parsePeriod('monthly', '2026-11', TZ, { holidays: ['2026-11-23'], extraWorkdays: [] }).slot, TZ)).toBe('2026-11-20T08:00');
+  });
+
+  it('catches up at start with the local overrides too', async () => {
+    // A bot that was down on Friday 20 Nov starts on Saturday the 21st. With 23 Nov a local day off,
+    // November's reports were due on the 20th and are generated now; without it, they are not due yet.
+    const clock = fixedClock(bj('2026-11-21T09:00'));
+    const deps = { db, clock, timeZone: TZ };
+    const localDayOff = { holidays: ['2026-11-23'], extraWorkdays: [] };
+    expect(await catchUpReports(deps, 'monthly')).toEqual(['2026-10']);
+    expect(await catchUpReports({ ...deps, calendar: localDayOff }, 'monthly')).toEqual(['2026-11']);
   });
 });

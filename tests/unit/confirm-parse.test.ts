@@ -198,6 +198,13 @@ const CORPUS: Record<string, Entry[]> = {
     ['收到?', 'question'],
     ['收到？', 'question'],
     ['看了吗', 'question'],
+    // An emoji or a form of address after the particle does not end the question.
+    ['收到没😀', 'question'],
+    ['收到了吗[微笑]', 'question'],
+    ['收到没老师', 'question'],
+    ['看了吗各位家长', 'question'],
+    ['收到了吗老师们?', 'question'],
+    ['收到老师👍', 'keyword'],
     ['看完了吗', 'question'],
     ['都看了没', 'question'],
     ['你们看了没有', 'question'],
