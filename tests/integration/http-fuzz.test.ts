@@ -2,22 +2,17 @@
 // input to any route, with any role's token, gets 200 or a 4xx with a JSON sentence — never a 500,
 // never a stack — and a refused write changes nothing in the database. Bounded: a few hundred
 // requests, seconds. A failure prints fast-check's seed and the shrunk request.
-import type { FastifyInstance } from 'fastify';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fixedClock } from '../../bot/clock.ts';
-import { buildServer } from '../../bot/http/server.ts';
-import { generateReport } from '../../bot/reports/generate.ts';
-import { AT, bureauWorld } from '../helpers/bureau-world.ts';
-import { freshDb, type TestDb } from '../helpers/db.ts';
-import { captureLog, type CapturedLog } from '../helpers/log.ts';
+import { apiWorld, type ApiWorld } from '../helpers/api-world.ts';
 
-let db: TestDb;
-let app: FastifyInstance;
-let w: Awaited<ReturnType<typeof bureauWorld>>;
-let logs: CapturedLog;
+let db: ApiWorld['db'];
+let app: ApiWorld['app'];
+let w: ApiWorld['w'];
+let logs: ApiWorld['logs'];
 let reportId: number;
-const routes: { method: string; url: string }[] = [];
+let routes: ApiWorld['routes'];
+let world: ApiWorld;
 // FUZZ_RUNS=2000 npx vitest run tests/integration/http-fuzz.test.ts for a longer hunt.
 const RUNS = Number(process.env.FUZZ_RUNS ?? 150);
 /** Mostly valid tokens (so the fuzz reaches the handlers), sometimes a revoked one or none. */
@@ -27,20 +22,10 @@ const who = fc.oneof(
 );
 
 beforeAll(async () => {
-  db = await freshDb();
-  w = await bureauWorld(db.prisma);
-  reportId = (await generateReport({ db, clock: fixedClock(AT) } as never, 'monthly', '2026-11', w.units.city.id)).id;
-  logs = captureLog('info');
-  app = buildServer({ db, clock: fixedClock(AT), log: logs.log, config: { timeZone: 'Asia/Shanghai' } });
-  app.addHook('onRoute', (r) => {
-    for (const m of [r.method].flat()) if (m !== 'HEAD' && r.url.startsWith('/api')) routes.push({ method: m, url: r.url });
-  });
-  await app.ready();
+  world = await apiWorld();
+  ({ db, app, w, logs, reportId, routes } = world);
 });
-afterAll(async () => {
-  await app?.close();
-  await db?.drop();
-});
+afterAll(async () => world?.close());
 
 // Every query parameter name some route reads, and a few no route reads.
 const PARAMS = ['from', 'to', 'source', 'code', 'kind', 'page', 'pageSize', 'by', 'county', 'school', 'target', 'format', 'status', 'period', 'month', 'q', 'id', 'unit', 'x', '__proto__', 'constructor'];

@@ -163,5 +163,5 @@ describe('crash test', () => {
         `${received.length} messages on the network for ${TOTAL} deliveries, 0 twice; ${byStatus('sent').length} sent, ${unknown.length} unknown after the kills, ` +
         `${after.length} still unknown after reconciliation (never sent)`,
     );
-  }, 300_000);
+  }, 480_000); // ~4 min on a machine loaded ~20 by other work; the 27 process starts dominate
 });
