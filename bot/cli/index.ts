@@ -4,6 +4,7 @@ import { t } from '../i18n.ts';
 import { registerBureau } from './bureau.ts';
 import { registerDb } from './db.ts';
 import { registerDemo } from './demo.ts';
+import { registerGroup } from './group.ts';
 import { registerLedger } from './ledger.ts';
 import { registerOrg } from './org.ts';
 import { registerRelay } from './relay.ts';
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
     .showHelpAfterError(t('cli.help.after_error'))
     .addHelpText('after', `\n${t('cli.help.after')}`);
   registerOrg(program);
+  registerGroup(program);
   registerDb(program);
   registerDemo(program);
   registerRelay(program);

@@ -1,19 +1,25 @@
-// Shared checks of the group-management commands (#自动转发, #暂停, #恢复, #注销).
-import { UserError } from '../errors.ts';
-import { isManager, type RoomRegistration } from '../registry/groups.ts';
+// What the group commands share: the command's room as the registration service sees it, the
+// registration check and the #帮助 authority test (the rules themselves are in bot/registry/).
+import { isManager, requireRegistered as requireRegistration } from '../registry/authority.ts';
+import type { RoomRegistration } from '../registry/groups.ts';
+import type { InRoom, Outcome } from '../registry/registration.ts';
+import { t } from '../i18n.ts';
 import type { CommandDeps } from './types.ts';
 
-/** The attached registration of this room, or a polite refusal. */
-export function requireRegistered(deps: CommandDeps): RoomRegistration {
-  if (!deps.registration) throw new UserError('registry.not_registered');
-  return deps.registration;
+/** The room a group command was sent in, for the registration service. */
+export function inRoom(deps: CommandDeps): InRoom {
+  const msg = deps.group!;
+  return { account: deps.account, roomId: msg.roomId, topic: msg.topic, registration: deps.registration, sender: deps.sender, now: deps.now };
 }
 
-/** Refuses unless the sender is the group's owner or its unit's contact. */
-export async function requireManager(deps: CommandDeps, reg: RoomRegistration): Promise<void> {
-  if (!(await isManager(deps.ctx, deps.account, reg.group, deps.sender))) {
-    throw new UserError('registry.not_manager', { owner: reg.group.registeredBy });
-  }
+/** The reply to a registration outcome. */
+export function render(o: Outcome): string {
+  return t(o.key, o.params);
+}
+
+/** The registration of this room, or a polite refusal. */
+export function requireRegistered(deps: CommandDeps): RoomRegistration {
+  return requireRegistration(deps.registration);
 }
 
 /** For #帮助: whether the sender manages this room's group. */

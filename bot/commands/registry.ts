@@ -5,6 +5,7 @@ import { isDatabaseDown } from '../core/outage.ts';
 import { UserError } from '../errors.ts';
 import { t } from '../i18n.ts';
 import { groupForRoom } from '../registry/groups.ts';
+import { createRegistration } from '../registry/registration.ts';
 import { autoForwardCommand } from './auto-forward.ts';
 import { classCommand } from './class.ts';
 import { enrollCommand } from './enroll.ts';
@@ -101,13 +102,8 @@ export function createCommandHandler(
   const table = opts.table ?? COMMANDS;
   const sources = opts.sources;
   const activities = opts.activities;
-  const groupActivated = async (groupId: number) => {
-    try {
-      await opts.onGroupActivated?.(groupId);
-    } catch (err) {
-      ctx.log.child({ name: 'commands' }).error({ err, group: groupId }, 'onGroupActivated hook failed; the registration itself is saved');
-    }
-  };
+  // One registration service per handler; it tells the relay when a group can receive posts.
+  const registry = createRegistration(ctx, { onGroupActivated: opts.onGroupActivated });
   const log = ctx.log.child({ name: 'commands' });
   async function prepare(text: string): Promise<ParsedCommand | string | undefined> {
     const parsed = parseCommand(text);
@@ -127,7 +123,7 @@ export function createCommandHandler(
         log.debug({ command: parsed.name, room: msg.roomId }, 'group command');
         const registration = await groupForRoom(ctx.db.prisma, account.id, msg.roomId, msg.topic);
         reply = await runCommand(table, parsed, {
-          ctx, account, where: 'group', sender: { id: msg.senderId, name: msg.senderName }, group: msg, registration, now: ctx.clock.now(), sources, activities, groupActivated,
+          ctx, account, where: 'group', sender: { id: msg.senderId, name: msg.senderName }, group: msg, registration, now: ctx.clock.now(), sources, activities, registry,
         });
       }
       if (reply) await account.chat.sayToRoom(msg.roomId, { type: 'text', text: reply });
@@ -141,7 +137,7 @@ export function createCommandHandler(
         typeof parsed === 'string'
           ? parsed
           : await runCommand(table, parsed, {
-              ctx, account, where: 'private', sender: { id: msg.senderId, name: msg.senderName }, private: msg, now: ctx.clock.now(), sources, groupActivated,
+              ctx, account, where: 'private', sender: { id: msg.senderId, name: msg.senderName }, private: msg, now: ctx.clock.now(), sources, registry,
             });
       if (reply) await account.chat.sayToContact(msg.senderId, { type: 'text', text: reply });
       return true;

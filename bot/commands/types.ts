@@ -4,6 +4,7 @@ import type { Account, AppContext } from '../app.ts';
 import type { GroupMessage, PrivateMessage } from '../chat-types.ts';
 import type { Post } from '../db/client.ts';
 import type { RoomRegistration } from '../registry/groups.ts';
+import type { RegistrationService } from '../registry/registration.ts';
 import type { ActivityServices } from '../reports/activity-inbox.ts';
 import type { SourcesConfig } from '../sources/config.ts';
 
@@ -32,8 +33,8 @@ export interface CommandDeps {
   sources?: SourceServices;
   /** Present when the activity inbox is wired (#活动). */
   activities?: ActivityServices;
-  /** Tells the relay that a group can now receive posts (registered, opted in, resumed). Never throws. */
-  groupActivated: (groupId: number) => Promise<void>;
+  /** The registration service (bot/registry/registration.ts): the trust chain's operations on a group. */
+  registry: RegistrationService;
 }
 
 /** A chat command: `#name args…`. Arguments are the whitespace-separated words after the name. */

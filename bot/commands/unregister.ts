@@ -1,9 +1,7 @@
-// #注销: the group stops being registered (kept as `left` for the delivery history).
+// #注销: the group stops being registered, kept as `left` for the delivery history
+// (bot/registry/registration.ts `unregister`; operators: `antifraud group unregister`).
 import { z } from 'zod';
-import { t } from '../i18n.ts';
-import { audit } from '../registry/audit.ts';
-import { LEFT_UNREGISTERED } from '../registry/groups.ts';
-import { managesRoom, requireManager, requireRegistered } from './manage.ts';
+import { inRoom, managesRoom, render } from './manage.ts';
 import { commandWords } from './words.ts';
 import { defineCommand } from './types.ts';
 
@@ -14,16 +12,5 @@ export const unregisterCommand = defineCommand({
   summaryKey: 'registry.summary_unregister',
   schema: z.tuple([]),
   allowed: managesRoom,
-  handler: async (_none, deps) => {
-    const reg = requireRegistered(deps);
-    await requireManager(deps, reg);
-    await deps.ctx.db.prisma.$transaction(async (tx) => {
-      await tx.chatGroup.update({
-        where: { id: reg.group.id },
-        data: { status: 'left', statusReason: LEFT_UNREGISTERED, roomId: null, autoForward: false },
-      });
-      await audit(tx, { actor: deps.sender.name, action: 'group.unregistered', groupId: reg.group.id, orgUnitId: reg.group.orgUnitId, at: deps.now, detail: { topic: reg.group.topic } });
-    });
-    return t('registry.unregistered');
-  },
+  handler: async (_none, deps) => render(await deps.registry.unregister(inRoom(deps))),
 });

@@ -3,6 +3,7 @@
 // Routes read the principal with `principalOf(req)` (bot/http/scope.ts), which answers 401 when it
 // is missing, so a route outside the authenticated scope fails closed.
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { Clock } from '../clock.ts';
@@ -14,6 +15,7 @@ import { badRequest, errorHandler, notFound, unauthorized } from './errors.ts';
 import { registerActivityRoutes } from './routes/activities.ts';
 import { registerPostRoutes } from './routes/posts.ts';
 import { registerReportRoutes } from './routes/reports.ts';
+import { registerTrendRoutes } from './routes/trends.ts';
 import { registerUnitRoutes } from './routes/units.ts';
 import { authenticate, type Principal } from './tokens.ts';
 
@@ -46,6 +48,12 @@ const STATIC: Record<string, string> = {
   '/': 'index.html',
   '/app.js': 'app.js',
   '/style.css': 'style.css',
+};
+/** Files served from npm packages (the dashboard uses no CDN): URL → path resolved from node_modules. */
+const require = createRequire(import.meta.url);
+const VENDOR: Record<string, () => string> = {
+  // echarts' `require` entry is dist/echarts.js; the minified build sits beside it.
+  '/vendor/echarts.min.js': () => path.join(path.dirname(require.resolve('echarts')), 'echarts.min.js'),
 };
 const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8' };
 
@@ -105,6 +113,14 @@ export function buildServer(deps: ApiDeps): FastifyInstance {
     );
   }
 
+  for (const [route, file] of Object.entries(VENDOR)) {
+    let body: Buffer | undefined; // read on first request: most servers (tests, CLI) never serve it
+    app.get(route, async (_req, reply) => {
+      body ??= fs.readFileSync(file());
+      return reply.type(TYPES['.js']).header('cache-control', 'public, max-age=604800').send(body);
+    });
+  }
+
   // The API is one encapsulated scope: its hooks run for every route registered inside it, after
   // the router has decoded the path, so no spelling of a URL (%61pi, //api, /api/me/) reaches a
   // handler without a principal.
@@ -120,6 +136,7 @@ export function buildServer(deps: ApiDeps): FastifyInstance {
     registerUnitRoutes(api, deps);
     registerReportRoutes(api, deps);
     registerActivityRoutes(api, deps);
+    registerTrendRoutes(api, deps);
     api.all('/api/*', async (req) => {
       throw notFound(`no such endpoint: ${req.method} ${req.url.split('?')[0]}`);
     });

@@ -1,7 +1,9 @@
 // Who is counted: the audience of a post in a group. In a class parent group the audience is the
 // families — the bot, the group's owner (the homeroom teacher who registered it) and registered
 // staff of the school (members of the school's registered work groups, and the unit's contact)
-// are not. In a work group every member but the bot is staff, and all of them are the audience.
+// are not. A work group served by the same bot account is read live (member ids); one served by
+// another account is known by its recorded member keys (work_group_member, bot/registry/staff.ts),
+// matched by display name. In a work group every member but the bot is staff, and all of them are the audience.
 // The same function serves members at send (the relay), #未确认 and reminders, so the three
 // agree. Names are read live and never stored: non-family members are recorded by member key
 // (group_non_family), and their replies confirm nothing in that group.
@@ -60,40 +62,63 @@ async function roomMemberIds(chat: ChatPort, roomId: string, now: number): Promi
 
 // The school's work-group rooms and contact, per chat account and unit, for the same minute (one
 // database round trip per school and minute during a fan-out, not one per class group).
-const schoolCache = new WeakMap<ChatPort, Map<string, { rows: { room_id: string | null; contact_name: string | null }[]; until: number }>>();
+interface SchoolRow {
+  group_id: number | null;
+  bot_account_id: number | null;
+  room_id: string | null;
+  contact_name: string | null;
+}
+const schoolCache = new WeakMap<ChatPort, Map<string, { rows: SchoolRow[]; until: number }>>();
 
-async function schoolRooms(deps: AudienceDeps, g: AudienceGroup): Promise<{ room_id: string | null; contact_name: string | null }[]> {
+async function schoolRooms(deps: AudienceDeps, g: AudienceGroup): Promise<SchoolRow[]> {
   let byUnit = schoolCache.get(deps.chat);
   if (!byUnit) schoolCache.set(deps.chat, (byUnit = new Map()));
   const key = `${g.orgUnitId}:${g.botAccountId}`;
   const now = deps.now.getTime();
   const hit = byUnit.get(key);
   if (hit && hit.until > now && hit.until - STAFF_TTL_MS <= now) return hit.rows;
-  const { rows } = await deps.pool.query<{ room_id: string | null; contact_name: string | null }>(
-    `SELECT g.room_id, u.contact_name
+  const { rows } = await deps.pool.query<SchoolRow>(
+    `SELECT g.id AS group_id, g.bot_account_id, g.room_id, u.contact_name
        FROM org_unit u LEFT JOIN chat_group g
          ON g.org_unit_id = u.id AND g.kind = 'work' AND g.status IN ('active', 'paused')
-        AND g.room_id IS NOT NULL AND g.bot_account_id = $2
       WHERE u.id = $1`,
-    [g.orgUnitId, g.botAccountId],
+    [g.orgUnitId],
   );
   byUnit.set(key, { rows, until: now + STAFF_TTL_MS });
   return rows;
 }
 
-/** Who counts as staff for a parent group of `orgUnitId`: work-group member ids and the contact's name. */
-async function schoolStaff(deps: AudienceDeps, g: AudienceGroup): Promise<{ ids: Set<string>; contactName: string | null }> {
+/** The names among `names` recorded as members of work groups `groupIds` (served by other accounts). */
+async function recordedStaffNames(deps: AudienceDeps, groupIds: number[], names: string[]): Promise<Set<string>> {
+  if (!groupIds.length || !names.length) return new Set();
+  const pairs = groupIds.flatMap((id) => names.map((name) => ({ id, name, key: memberKey(deps.secret, id, name) })));
+  const { rows } = await deps.pool.query<{ group_id: number; member_key: string }>(
+    `SELECT m.group_id, m.member_key FROM work_group_member m
+       JOIN unnest($1::int[], $2::text[]) AS w(group_id, member_key) ON m.group_id = w.group_id AND m.member_key = w.member_key`,
+    [pairs.map((p) => p.id), pairs.map((p) => p.key)],
+  );
+  const hit = new Set(rows.map((r) => `${r.group_id}:${r.member_key}`));
+  return new Set(pairs.filter((p) => hit.has(`${p.id}:${p.key}`)).map((p) => p.name));
+}
+
+/**
+ * Who counts as staff for a parent group of `orgUnitId`: member ids of the school's work groups on
+ * this account, the work groups the school has on other accounts, and the contact's name.
+ */
+async function schoolStaff(deps: AudienceDeps, g: AudienceGroup): Promise<{ ids: Set<string>; elsewhere: number[]; contactName: string | null }> {
   const rows = await schoolRooms(deps, g);
   const ids = new Set<string>();
+  const elsewhere: number[] = [];
   for (const r of rows) {
-    if (!r.room_id) continue;
+    if (r.group_id !== null && r.bot_account_id !== g.botAccountId) elsewhere.push(r.group_id);
+    if (!r.room_id || r.bot_account_id !== g.botAccountId) continue;
     try {
       for (const id of await roomMemberIds(deps.chat, r.room_id, deps.now.getTime())) ids.add(id);
     } catch (err) {
       deps.log?.warn({ group: g.id, err: { message: (err as Error).message } }, 'cannot read a work group to tell staff from families; its members count as families');
     }
   }
-  return { ids, contactName: rows[0]?.contact_name ?? null };
+  return { ids, elsewhere, contactName: rows[0]?.contact_name ?? null };
 }
 
 /**
@@ -110,6 +135,7 @@ export async function audienceOf(deps: AudienceDeps, g: AudienceGroup, members: 
     return { families: others, count: Math.max(0, others.length - (botMissing ? 1 : 0)), owner: undefined, staff: [], staffCount: 0 };
   }
   const staffOf = await schoolStaff(deps, g);
+  const staffElsewhere = await recordedStaffNames(deps, staffOf.elsewhere, [...new Set(others.filter((m) => !staffOf.ids.has(m.id)).map((m) => m.name))]);
   const families: Member[] = [];
   const staff: Member[] = [];
   let owner: Member | undefined;
@@ -120,7 +146,7 @@ export async function audienceOf(deps: AudienceDeps, g: AudienceGroup, members: 
       owner = m;
       staff.push(m);
       roles.set(key, 'owner');
-    } else if (staffOf.ids.has(m.id) || (staffOf.contactName !== null && m.name === staffOf.contactName)) {
+    } else if (staffOf.ids.has(m.id) || staffElsewhere.has(m.name) || (staffOf.contactName !== null && m.name === staffOf.contactName)) {
       staff.push(m);
       roles.set(key, 'staff');
     } else families.push(m);

@@ -119,8 +119,8 @@ export const DELIVERY_AGG = `
   min(d.first_confirm_at) FILTER (WHERE ${SENT}) AS first_at,
   max(d.last_confirm_at) FILTER (WHERE ${SENT}) AS last_at`;
 
-/** The same aggregates over coverage_unit rows `cu` (one post: deliveries = groups). */
-const UNIT_AGG = `
+/** The same aggregates over coverage_unit rows `cu` (one post: deliveries = groups; over several posts `groups` counts 群次). */
+export const UNIT_AGG = `
   coalesce(sum(cu.groups), 0)::int AS groups,
   coalesce(sum(cu.groups), 0)::int AS deliveries,
   coalesce(sum(cu.members), 0)::bigint AS members,
@@ -286,11 +286,12 @@ export function worstFirst(a: CoverageRow, b: CoverageRow): number {
 /**
  * Coverage of one post, rolled up by county, unit ("school": the group's org unit) or group, within
  * `scope`, worst first. Rows under `target` (default 100, or `belowPct`) are marked `below`; with
- * `belowPct` only those rows are returned; at most `limit` rows. The total covers the whole scope.
+ * `belowPct` only those rows are returned; at most `limit` rows (by group: after skipping `offset`,
+ * for pages). The total covers the whole scope.
  */
 export async function coverageByPost(
   pool: pg.Pool,
-  q: { postCode: string; by: CoverageBy; scope?: CoverageScope; belowPct?: number; target?: number; limit?: number },
+  q: { postCode: string; by: CoverageBy; scope?: CoverageScope; belowPct?: number; target?: number; limit?: number; offset?: number },
 ): Promise<PostCoverage> {
   const post = await findPost(pool, q.postCode);
   const scope = q.scope ?? {};
@@ -309,6 +310,10 @@ export async function coverageByPost(
     if (q.limit !== undefined) {
       params.push(q.limit);
       limit = `LIMIT $${params.length}`;
+    }
+    if (q.offset) {
+      params.push(q.offset);
+      limit += ` OFFSET $${params.length}`;
     }
     rowsSql = GROUPS(scopeSql, below, limit);
   } else {
@@ -339,10 +344,13 @@ export async function postsCoverage(pool: pg.Pool, postIds: number[], scope?: Co
   if (!postIds.length) return out;
   const params: unknown[] = [postIds];
   const s = scopeTerms(scope, params);
-  const [units, statuses] = await Promise.all([
+  // The whole city (no scope terms) needs no join to the org tree.
+  const units = s ? 'coverage_unit cu JOIN org_unit ou ON ou.id = cu.org_unit_id' : 'coverage_unit cu';
+  const deliveries = s ? 'delivery d JOIN chat_group g ON g.id = d.group_id JOIN org_unit ou ON ou.id = g.org_unit_id' : 'delivery d';
+  const [unitRows, statuses] = await Promise.all([
     pool.query<AggSql & { post_id: number }>(
       `SELECT cu.post_id, ${UNIT_AGG}
-         FROM coverage_unit cu JOIN org_unit ou ON ou.id = cu.org_unit_id
+         FROM ${units}
         WHERE cu.post_id = ANY($1::int[])${s}
         GROUP BY cu.post_id`,
       params,
@@ -352,13 +360,13 @@ export async function postsCoverage(pool: pg.Pool, postIds: number[], scope?: Co
               count(*) FILTER (WHERE d.status = 'failed')::int AS failed,
               count(*) FILTER (WHERE d.status = 'unknown')::int AS unknown,
               count(*) FILTER (WHERE d.status IN ('pending', 'sending'))::int AS pending
-         FROM delivery d JOIN chat_group g ON g.id = d.group_id JOIN org_unit ou ON ou.id = g.org_unit_id
+         FROM ${deliveries}
         WHERE d.post_id = ANY($1::int[]) AND d.status IN ('failed', 'unknown', 'pending', 'sending')${s}
         GROUP BY d.post_id`,
       params,
     ),
   ]);
-  const byPost = new Map(units.rows.map((r) => [r.post_id, r]));
+  const byPost = new Map(unitRows.rows.map((r) => [r.post_id, r]));
   const st = new Map(statuses.rows.map((r) => [r.post_id, r]));
   for (const id of postIds) {
     const s2 = st.get(id);

@@ -1,7 +1,7 @@
 // Finding the registered group a command was sent in, and checking that the sender owns it
 // (the homeroom teacher or unit contact who registered it), by member key, never by stored name.
 import type pg from 'pg';
-import { requireManager, requireRegistered } from '../commands/manage.ts';
+import { requireManager, requireRegistered } from '../registry/authority.ts';
 import type { CommandDeps } from '../commands/types.ts';
 import { UserError } from '../errors.ts';
 
@@ -33,11 +33,11 @@ export async function groupForRoom(pool: pg.Pool, accountId: number, roomId: str
 
 /**
  * The group a command was sent in, when the sender manages it (its owner, or its unit's contact
- * who is in the unit's work group — bot/registry/groups.ts isManager); UserError otherwise.
+ * who is in the unit's work group — bot/registry/authority.ts isManager); UserError otherwise.
  */
 export async function managedGroup(deps: CommandDeps): Promise<LedgerGroup> {
-  const reg = requireRegistered(deps);
-  await requireManager(deps, reg);
+  const reg = requireRegistered(deps.registration);
+  await requireManager(deps.ctx, deps.account, reg.group, deps.sender);
   const g = await groupForRoom(deps.ctx.db.pool, deps.account.id, deps.group!.roomId);
   if (!g) throw new UserError('registry.not_registered');
   return g;

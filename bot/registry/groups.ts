@@ -6,7 +6,7 @@ import { t } from '../i18n.ts';
 import { ownerKey } from '../ledger/member-key.ts';
 import { audit } from './audit.ts';
 import { rematchRooms } from './rematch.ts';
-import { recordWorkGroupMembers, workGroupsElsewhere } from './staff.ts';
+import { recordWorkGroupMembers } from './staff.ts';
 
 export type GroupWithUnit = ChatGroup & { orgUnit: OrgUnit };
 
@@ -60,60 +60,6 @@ export function describeGroup(g: GroupWithUnit): string {
 /** The owner key of a member of a group: not their member key (see bot/ledger/member-key.ts). */
 export function ownerKeyOf(ctx: AppContext, groupId: number, name: string): string {
   return ownerKey(ctx.ledgerSecret, groupId, name);
-}
-
-/** Active or paused work groups of this account, with their units. */
-export async function workGroups(prisma: PrismaClient, accountId: number): Promise<GroupWithUnit[]> {
-  return prisma.chatGroup.findMany({
-    where: { botAccountId: accountId, kind: 'work', status: { in: ['active', 'paused'] }, roomId: { not: null } },
-    include: { orgUnit: true },
-    orderBy: { id: 'asc' },
-  });
-}
-
-/**
- * The work groups that the sender is a member of: this account's by live member lists (which are
- * recorded for the other accounts on the way); with `acrossAccounts`, when there are none, the work
- * groups of other accounts whose recorded members include the sender's name (see ./staff.ts).
- */
-export async function workGroupsOfMember(
-  ctx: AppContext,
-  account: Account,
-  sender: { id: string; name: string },
-  opts: { acrossAccounts?: boolean } = {},
-): Promise<GroupWithUnit[]> {
-  const out: GroupWithUnit[] = [];
-  for (const g of await workGroups(ctx.db.prisma, account.id)) {
-    try {
-      const members = await account.chat.roomMembers(g.roomId!);
-      await recordWorkGroupMembers(ctx, g.id, members).catch((err) =>
-        ctx.log.child({ name: 'registry' }).warn({ err: (err as Error).message, group: g.id }, 'cannot record the members of a work group'),
-      );
-      if (members.some((m) => m.id === sender.id)) out.push(g);
-    } catch (err) {
-      ctx.log.child({ name: 'registry' }).warn({ err, group: g.id }, 'cannot read the member list of a work group');
-    }
-  }
-  // Only when this account knows the sender in none: display names are not unique in a city, and
-  // a name seen in another school's work group must not add that school.
-  if (opts.acrossAccounts && out.length === 0) out.push(...(await workGroupsElsewhere(ctx, account.id, sender.name)));
-  return out;
-}
-
-/**
- * Whether the sender may manage the group: its owner (who registered it), or the contact of its
- * unit when that person is in one of the unit's work groups.
- */
-export async function isManager(
-  ctx: AppContext,
-  account: Account,
-  group: GroupWithUnit,
-  sender: { id: string; name: string },
-): Promise<boolean> {
-  if (group.ownerKey === ownerKeyOf(ctx, group.id, sender.name)) return true;
-  if (!group.orgUnit.contactName || group.orgUnit.contactName !== sender.name) return false;
-  const mine = await workGroupsOfMember(ctx, account, sender);
-  return mine.some((g) => g.orgUnitId === group.orgUnitId);
 }
 
 /**

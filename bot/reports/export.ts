@@ -7,17 +7,25 @@ import { sumTotals, type CoverageBy, type CoverageRow, type CoverageTotals } fro
 const BY_ZH: Record<CoverageBy, string> = { county: '县区', school: '单位', group: '群' };
 const KIND_ZH: Record<string, string> = { monthly: '月报', half_year: '半年报', annual: '年报' };
 
-/** Header and rows of a coverage table (shared by CSV and XLSX). */
+/**
+ * Header and rows of a coverage table (shared by CSV and XLSX), with the ledger's coverage rule:
+ * deliveries whose member count was unknown are counted apart (not in 送达人数 or the percentage),
+ * and the owners and school staff present in parent groups are shown, not counted.
+ */
 export function coverageTable(by: CoverageBy, rows: CoverageRow[], totals: CoverageTotals): { header: string[]; body: (string | number)[][] } {
+  const apart = ['人数未知的送达', '其中已确认', '不计的班主任和教职工(人次)'];
   const header = by === 'group'
-    ? ['群', '班级', '所属单位', '送达人数', '已确认', '覆盖率(%)', '未达标']
-    : [BY_ZH[by], '群数', '送达人数', '已确认', '覆盖率(%)', '未达标'];
+    ? ['群', '班级', '所属单位', '送达人数', '已确认', '覆盖率(%)', '未达标', ...apart]
+    : [BY_ZH[by], '群数', '送达人数', '已确认', '覆盖率(%)', '未达标', ...apart];
+  const extra = (t: CoverageTotals) => [t.groupsUnknownSize, t.confirmedUnknownSize, t.staff];
   const body = rows.map((r) =>
     by === 'group'
-      ? [r.name, r.className ?? '', r.unitName ?? '', r.members, r.confirmed, r.pct ?? '', r.below ? '是' : '']
-      : [r.name, r.groups, r.members, r.confirmed, r.pct ?? '', r.below ? '是' : ''],
+      ? [r.name, r.className ?? '', r.unitName ?? '', r.groupsUnknownSize ? '未知' : r.members, r.confirmed, r.pct ?? '', r.below ? '是' : '', ...extra(r)]
+      : [r.name, r.groups, r.members, r.confirmed, r.pct ?? '', r.below ? '是' : '', ...extra(r)],
   );
-  body.push(by === 'group' ? ['合计', '', '', totals.members, totals.confirmed, totals.pct ?? '', ''] : ['合计', totals.groups, totals.members, totals.confirmed, totals.pct ?? '', '']);
+  body.push(by === 'group'
+    ? ['合计', '', '', totals.members, totals.confirmed, totals.pct ?? '', '', ...extra(totals)]
+    : ['合计', totals.groups, totals.members, totals.confirmed, totals.pct ?? '', '', ...extra(totals)]);
   return { header, body };
 }
 

@@ -1,16 +1,10 @@
 // Who may feed posts in by hand: bureau admins are the members of a registered work group of the
-// city bureau, a county bureau or a bureau department, or names listed in the sources config.
+// city bureau, a county bureau or a bureau department (bot/registry/authority.ts), or names listed
+// in the sources config.
 import type { Account, AppContext } from '../app.ts';
 import { memberKey } from '../ledger/member-key.ts';
-import { workGroupsOfMember, type GroupWithUnit } from '../registry/groups.ts';
+import { bureauGroupsOf } from '../registry/authority.ts';
 import type { SourcesConfig } from './config.ts';
-
-const BUREAU_KINDS = new Set(['city', 'county', 'department']);
-
-/** The bureau work groups the sender is in (empty: not a bureau member). */
-export async function bureauGroupsOf(ctx: AppContext, account: Account, sender: { id: string; name: string }): Promise<GroupWithUnit[]> {
-  return (await workGroupsOfMember(ctx, account, sender)).filter((g) => BUREAU_KINDS.has(g.orgUnit.kind));
-}
 
 /** Whether the sender is a bureau admin. */
 export async function isAdmin(

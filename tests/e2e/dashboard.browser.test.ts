@@ -1,6 +1,7 @@
 // The dashboard in real headless Chromium (Debian's `chromium`, driven by playwright-core): sign in,
-// open a post, drill down city → county → school → group, download the XLSX and read it back.
-// Screenshots go to test-output/.
+// open a post, drill down city → county → school → group, download the XLSX and read it back; the
+// coverage charts (ECharts, read through their instances), the Word summary download and the
+// activity photos. Screenshots go to test-output/.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,9 +11,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixedClock } from '../../bot/clock.ts';
 import { startHttp } from '../../bot/http/server.ts';
 import { createLogger } from '../../bot/log.ts';
+import { addMedia, createActivity } from '../../bot/reports/activities.ts';
 import { generateReport } from '../../bot/reports/generate.ts';
 import { AT, bureauWorld, TEACHER_NAMES } from '../helpers/bureau-world.ts';
 import { freshDb, type TestDb } from '../helpers/db.ts';
+import { mp4, png } from '../helpers/media.ts';
+import { strFromU8, unzipSync } from 'fflate';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const OUT = path.resolve('test-output');
@@ -22,6 +26,7 @@ let server: { close: () => Promise<void>; address: string };
 let browser: BrowserContext;
 let page: Page;
 const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'antifraud-chromium-'));
+const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'antifraud-dashboard-data-'));
 
 beforeAll(async () => {
   if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium) or set CHROMIUM_PATH`);
@@ -30,7 +35,12 @@ beforeAll(async () => {
   w = await bureauWorld(db.prisma);
   const clock = fixedClock(AT);
   await generateReport({ db, clock }, 'monthly', '2026-11', w.units.city.id);
-  server = await startHttp({ db, clock, log: createLogger({ level: 'silent' }), config: { timeZone: 'Asia/Shanghai' } }, { host: '127.0.0.1', port: 0 });
+  const at = new Date('2026-11-12T03:00:00Z');
+  const act = await createActivity(db.pool, { orgUnitId: w.units.a1.id, groupId: w.groups.a1work.id, caption: '反诈主题班会', senderKey: 'k', at });
+  for (const [i, media] of [{ kind: 'image', name: 'a.png', data: png(1) }, { kind: 'image', name: 'b.png', data: png(2) }, { kind: 'video', name: 'c.mp4', data: mp4(3) }].entries()) {
+    await addMedia(db.pool, dataDir, { activityId: act, orgUnitId: w.units.a1.id, media: { ...(media as { kind: 'image' | 'video'; name: string; data: Buffer }), at: new Date(at.getTime() + i) }, timeZone: 'Asia/Shanghai' });
+  }
+  server = await startHttp({ db, clock, log: createLogger({ level: 'silent' }), config: { timeZone: 'Asia/Shanghai', dataDir } }, { host: '127.0.0.1', port: 0 });
   // A fresh profile directory each run (playwright passes it as --user-data-dir).
   browser = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
@@ -39,7 +49,7 @@ beforeAll(async () => {
     acceptDownloads: true,
     viewport: { width: 1100, height: 760 },
     locale: 'zh-CN',
-    timezoneId: 'Asia/Shanghai',
+    timezoneId: 'Europe/London', // the page must show Qinzhou times anyway (the zone comes from /api/me)
   });
   page = browser.pages()[0] ?? (await browser.newPage());
   page.setDefaultTimeout(8000);
@@ -50,7 +60,22 @@ afterAll(async () => {
   await server?.close();
   await db?.drop();
   fs.rmSync(profile, { recursive: true, force: true });
+  fs.rmSync(dataDir, { recursive: true, force: true });
 });
+
+/** The options of the ECharts chart in `sel`, as the page's echarts instance holds them. */
+function chartOption(sel: string) {
+  return page.evaluate((s) => {
+    const ec = (window as unknown as { echarts: { getInstanceByDom(el: Element): { getOption(): Record<string, { data?: unknown; name?: string; selected?: Record<string, boolean> }[]> } | undefined } }).echarts;
+    const o = ec.getInstanceByDom(document.querySelector(s)!)!.getOption();
+    return {
+      x: o.xAxis[0].data as unknown[],
+      y: o.yAxis[0].data as unknown[] | undefined,
+      series: o.series.map((x) => ({ name: x.name, data: (x.data as unknown[]).map((d) => (d && typeof d === 'object' ? (d as { value: unknown }).value : d)) })),
+      selected: o.legend?.[0]?.selected,
+    };
+  }, sel);
+}
 
 const shot = (name: string) => page.screenshot({ path: path.join(OUT, `dashboard-${name}.png`), fullPage: true });
 
@@ -64,6 +89,8 @@ describe('dashboard in Chromium', () => {
     await page.click('#signin-form button');
     await page.waitForSelector(`tr[data-code="${w.post.code}"]`);
     expect(await page.textContent('#who-name')).toBe('钦州市教育局（市教育局）');
+    // Captured 2026-11-10T01:00Z: 09:00 in Qinzhou (01:00 in the browser's London).
+    expect(await page.textContent(`tr[data-code="${w.post.code}"]`)).toContain('2026/11/10 09:00:00');
     expect(await page.evaluate(() => sessionStorage.getItem('antifraud.token'))).toBe(w.tokens.bureau);
     await shot('posts');
   });
@@ -94,10 +121,10 @@ describe('dashboard in Chromium', () => {
     await wb.xlsx.readFile(file);
     const rows = (wb.getWorksheet('覆盖率')!.getSheetValues() as unknown[][]).filter(Boolean).map((r) => r.slice(1));
     expect(rows).toEqual([
-      ['群', '班级', '所属单位', '送达人数', '已确认', '覆盖率(%)', '未达标'],
-      ['一年级1班家长群', '一年级1班', '钦南区第一小学', 40, 30, 75, '是'],
-      ['钦南一小工作群', '', '钦南区第一小学', 50, 50, 100, ''],
-      ['合计', '', '', 90, 80, 88.9, ''],
+      ['群', '班级', '所属单位', '送达人数', '已确认', '覆盖率(%)', '未达标', '人数未知的送达', '其中已确认', '不计的班主任和教职工(人次)'],
+      ['一年级1班家长群', '一年级1班', '钦南区第一小学', 40, 30, 75, '是', 0, 0, 0],
+      ['钦南一小工作群', '', '钦南区第一小学', 50, 50, 100, '', 0, 0, 0],
+      ['合计', '', '', 90, 80, 88.9, '', 0, 0, 0],
     ]);
   });
 
@@ -109,6 +136,69 @@ describe('dashboard in Chromium', () => {
     await page.click('#nav a[data-view="reports"]');
     await page.waitForSelector('.view[data-view="reports"] tr[data-id]');
     expect(await page.textContent('.view[data-view="reports"]')).toContain('2026-11');
+  });
+
+  it('draws coverage over time for the city and its counties, and per-county bars (ECharts)', async () => {
+    await page.click('#nav a[data-view="trends"]');
+    await page.waitForSelector('#chart-line canvas');
+    await page.waitForSelector('#chart-bars canvas');
+    const line = await chartOption('#chart-line');
+    expect(line.x).toEqual(['11-05', '11-06', '11-10']);
+    // The letter (11-05): 40/40 + 30/15; the attestation (11-06): 50/45; the post (11-10): 50/50 + 40/30 + 30/30.
+    expect(line.series).toEqual([
+      { name: '全市合计', data: [78.6, 90, 91.7] },
+      { name: '灵山县教育局', data: [50, null, 100] },
+      { name: '钦南区教育局', data: [100, 90, 88.9] },
+    ]);
+    expect(line.selected).toEqual({ 灵山县教育局: true, 钦南区教育局: true });
+    const bars = await chartOption('#chart-bars');
+    expect(bars.y).toEqual(['灵山县教育局', '钦南区教育局']);
+    expect(bars.series).toEqual([{ name: '覆盖率', data: [75, 91.7] }]);
+    // Drawn, not just configured: the canvas has pixels of the line's colour and the bars' red.
+    const painted = await page.evaluate(() => {
+      const c = document.querySelector('#chart-bars canvas') as HTMLCanvasElement;
+      const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+      let red = 0;
+      for (let i = 0; i < d.length; i += 4) if (d[i] === 0xc8 && d[i + 1] === 0x32 && d[i + 2] === 0x2c) red++;
+      return red;
+    });
+    expect(painted).toBeGreaterThan(100);
+    expect(await page.textContent('table.trend-units')).toContain('75%');
+    await shot('trends');
+    await page.click('table.trend-units tr[data-name="灵山县教育局"] a');
+    await page.waitForFunction(() => document.querySelector('.view[data-view="trends"] h2')?.textContent?.startsWith('灵山县教育局'));
+    await page.waitForSelector('#chart-line canvas');
+    expect((await chartOption('#chart-line')).series).toEqual([
+      { name: '灵山县教育局合计', data: [50, 100] },
+      { name: '灵山县城东小学', data: [50, 100] },
+    ]);
+    await page.selectOption('select[name="by"]', 'post');
+    await page.click('.view[data-view="trends"] form button[type="submit"]');
+    await expect.poll(async () => (await chartOption('#chart-line')).x).toEqual([w.letter.code, w.post.code]);
+  });
+
+  it('downloads the Word summary of a report and shows the activity photos', async () => {
+    await page.click('#nav a[data-view="reports"]');
+    await page.waitForSelector('.view[data-view="reports"] button[data-docx]');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('.view[data-view="reports"] button[data-docx]')]);
+    expect(download.suggestedFilename()).toBe(`summary-monthly-2026-11-${w.units.city.id}.docx`);
+    const file = path.join(OUT, download.suggestedFilename());
+    await download.saveAs(file);
+    const xml = strFromU8(unzipSync(new Uint8Array(fs.readFileSync(file)))['word/document.xml']);
+    const text = [...xml.matchAll(/<w:t(?: [^>]*)?>([^<]*)<\/w:t>/g)].map((m) => m[1]).join('');
+    expect(text).toContain('钦州市教育局2026年11月反电信网络诈骗宣传工作小结');
+    expect(text).toContain('反诈主题班会');
+
+    await page.click('#nav a[data-view="activities"]');
+    await page.waitForSelector('.activity img.thumb[src^="blob:"]');
+    await page.waitForFunction(() => Array.from(document.querySelectorAll<HTMLImageElement>('.activity img.thumb')).filter((i) => i.complete && i.naturalWidth === 8).length === 2);
+    const act = await page.textContent('.activity');
+    expect(act).toContain('反诈主题班会');
+    expect(act).toContain('钦南区第一小学');
+    expect(act).toContain('照片 2 张、视频 1 个');
+    const [video] = await Promise.all([page.waitForEvent('download'), page.click('.activity button')]);
+    expect(video.suggestedFilename()).toMatch(/\.mp4$/);
+    await shot('activities');
   });
 
   it('lets a school sign in, see only its groups with their registrants, and enter its figures', async () => {

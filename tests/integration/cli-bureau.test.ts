@@ -57,7 +57,7 @@ describe('antifraud report', { timeout: 90_000 }, () => {
     expect(r.stdout).toContain('统计区间 2026-10-23 00:00 – 2026-11-23 00:00,截止 2026-11-25 00:00');
     const wb = new ExcelJS.Workbook();
     await wb.xlsx.readFile(file);
-    expect(wb.getWorksheet('分单位')!.getRow(1).values).toEqual([undefined, '县区', '群数', '送达人数', '已确认', '覆盖率(%)', '未达标']);
+    expect(wb.getWorksheet('分单位')!.getRow(1).values).toEqual([undefined, '县区', '群数', '送达人数', '已确认', '覆盖率(%)', '未达标', '人数未知的送达', '其中已确认', '不计的班主任和教职工(人次)']);
   });
 
   it('refuses a bad period', async () => {

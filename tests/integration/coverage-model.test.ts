@@ -109,8 +109,22 @@ describe('one coverage model', () => {
     expect(numbers(overview)).toEqual(EXPECTED);
   });
 
+  it('the CSV export: the same totals, with unknown sizes and staff in their own columns', async () => {
+    for (const by of ['county', 'group']) {
+      const res = await app.inject({ method: 'GET', url: `/api/posts/${w.post.code}/coverage/export?format=csv&by=${by}`, headers: { authorization: `Bearer ${w.tokens.bureau}` } });
+      expect(res.statusCode).toBe(200);
+      const lines = res.body.replace(/^\uFEFF/, '').trim().split('\r\n').map((l) => l.split(','));
+      const total = lines.at(-1)!;
+      expect(total.slice(-6)).toEqual([String(EXPECTED.confirmed), String(EXPECTED.pct), '', String(EXPECTED.groupsUnknownSize), String(EXPECTED.confirmedUnknownSize), String(EXPECTED.staff)]);
+      expect(total[by === 'group' ? 3 : 2]).toBe(String(EXPECTED.members));
+      // The group of unknown size: no members, nothing in the percentage, its 7 confirmations apart.
+      if (by === 'group') expect(lines.find((l) => l[0] === '城东四年级家长群')?.slice(3)).toEqual(['未知', '0', '', '', '1', '7', '0']);
+    }
+  });
+
   it('#统计 (a group\'s coverage) equals the group rows', async () => {
     const rows = (await coverageByPost(db.pool, { postCode: w.post.code, by: 'group' })).rows;
+    expect(rows).toHaveLength(4);
     for (const r of rows) {
       const mine = (await groupCoverage(db.pool, r.id!, new Date('2026-11-01T00:00:00Z'))).find((p) => p.postId === w.post.id)!;
       if (r.groupsUnknownSize) expect([mine.members, mine.confirmed, mine.pct]).toEqual([null, r.confirmedUnknownSize, null]);

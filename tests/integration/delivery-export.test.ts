@@ -84,7 +84,7 @@ describe('the delivery list export', () => {
     const csv = path.join(tmp, 'list.csv');
     const ok = await runCli(db, ['deliveries', w.post.code.toLowerCase(), '--xlsx', xlsx, '--csv', csv]);
     expect(ok.code).toBe(0);
-    expect(ok.stderr).toContain('(2 rows: failed, unknown, skipped)');
+    expect(ok.stderr).toContain('(2 行:failed, unknown, skipped)'); // content/locales/zh-CN/cli.yml wrote_rows
     expect((await sheetRows(fs.readFileSync(xlsx))).length).toBe(3);
     expect(fs.readFileSync(csv, 'utf8')).toContain('throttled (1205)');
     const bad = await runCli(db, ['deliveries', w.post.code, '--csv', csv, '--status', 'failed,lost']);

@@ -59,7 +59,7 @@ describe('authentication', () => {
   });
 
   it('says who the token is', async () => {
-    expect((await get('/api/me', w.tokens.qinnan)).body).toEqual({ role: 'county', unit: { id: w.units.qinnan.id, name: '钦南区教育局', kind: 'county' } });
+    expect((await get('/api/me', w.tokens.qinnan)).body).toEqual({ role: 'county', unit: { id: w.units.qinnan.id, name: '钦南区教育局', kind: 'county' }, timeZone: 'Asia/Shanghai' });
   });
 });
 
@@ -266,14 +266,14 @@ describe('exports and reports', () => {
     await wb.xlsx.load(r.raw.rawPayload as never);
     const ws = wb.getWorksheet('覆盖率')!;
     const rows = (ws.getSheetValues() as unknown[][]).filter(Boolean).map((row) => row.slice(1));
-    expect(rows[0]).toEqual(['群', '班级', '所属单位', '送达人数', '已确认', '覆盖率(%)', '未达标']);
-    expect(rows.at(-1)).toEqual(['合计', '', '', 120, 110, 91.7, '']);
+    expect(rows[0]).toEqual(['群', '班级', '所属单位', '送达人数', '已确认', '覆盖率(%)', '未达标', '人数未知的送达', '其中已确认', '不计的班主任和教职工(人次)']);
+    expect(rows.at(-1)).toEqual(['合计', '', '', 120, 110, 91.7, '', 0, 0, 0]);
     noTeacherNames(rows);
   });
 
   it('exports CSV with a BOM', async () => {
     const r = await get(`/api/posts/${w.post.code}/coverage/export?by=county&format=csv`, w.tokens.qinnan);
-    expect(r.raw.body.startsWith('\uFEFF县区,群数,送达人数,已确认,覆盖率(%),未达标\r\n钦南区教育局,2,90,80,88.9,是\r\n合计,2,90,80,88.9,')).toBe(true);
+    expect(r.raw.body.startsWith('\uFEFF县区,群数,送达人数,已确认,覆盖率(%),未达标,人数未知的送达,其中已确认,不计的班主任和教职工(人次)\r\n钦南区教育局,2,90,80,88.9,是,0,0,0\r\n合计,2,90,80,88.9,,0,0,0')).toBe(true);
   });
 
   it('scopes stored reports', async () => {

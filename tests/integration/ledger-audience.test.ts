@@ -89,3 +89,23 @@ describe('who is counted', () => {
     expect(chat.sent.some((s) => s.roomId === 'contact:wxid-王老师')).toBe(true);
   });
 });
+
+describe('staff of a work group served by another bot account', () => {
+  it('are known by the recorded member keys and are not counted either', async () => {
+    // A city needs dozens of accounts: the school's second work group is on another account, which
+    // records its members as keys (bot/registry/staff.ts); 赵老师 is in it and in the parent group.
+    const other = await db.pool.query<{ id: number }>("INSERT INTO bot_account (name, puppet, login_name) VALUES ('relay-other', 'fake', '反诈助手2') RETURNING id");
+    const wg = await db.pool.query<{ id: number }>(
+      `INSERT INTO chat_group (kind, org_unit_id, bot_account_id, topic, room_id, registered_by, owner_key, status)
+       VALUES ('work', $1, $2, '示例小学行政群', 'room-other-work', '校办', 'k', 'active') RETURNING id`,
+      [world.unitId, other.rows[0].id],
+    );
+    await db.pool.query('INSERT INTO work_group_member (group_id, member_key, seen_at) VALUES ($1, $2, now())', [wg.rows[0].id, memberKey(db.ledgerSecret, wg.rows[0].id, '赵老师')]);
+    chat.rooms_.set(parent.roomId, [...chat.rooms_.get(parent.roomId)!, '赵老师', '赵磊妈妈']);
+    const later = new Date(clock.now().getTime() + 3_600_000); // past the minute the school's rows are cached
+    const deps = { pool: db.pool, secret: db.ledgerSecret, chat, now: later };
+    const p = await readAudience(deps, { id: parent.id, kind: 'parent', roomId: parent.roomId, orgUnitId: world.unitId, botAccountId: world.accounts[0].id, botName: '反诈助手', ownerKey: ownerKey(db.ledgerSecret, parent.id, '王老师') });
+    expect(p.staff.map((m) => m.name)).toEqual(['王老师', '黄主任', '李校长', '赵老师']);
+    expect(p.families.map((m) => m.name)).toEqual(['张伟妈妈', '李华爸爸', '陈晨奶奶', '赵磊妈妈']);
+  });
+});

@@ -99,12 +99,58 @@ describe('the summary document', () => {
     const file = path.join(dir, '小结.docx');
     const r = await runCli(db, ['report', 'monthly', '--period', '2026-11', '--unit', '钦南区教育局', '--docx', file], { DATA_DIR: dir });
     expect(r.code).toBe(0);
-    expect(r.stderr).toContain(`wrote ${file}`);
+    expect(r.stderr).toContain(`已写入 ${file}`); // the CLI speaks Chinese (content/locales/zh-CN/cli.yml)
     const doc = readDocx(fs.readFileSync(file));
     expect(doc.text).toContain('钦南区教育局2026年11月');
     expect(Object.keys(doc.media)).toHaveLength(2);
     const bad = await runCli(db, ['report', 'monthly', '--period', '2026-11', '--docx', path.join(dir, 'no/such/dir/x.docx')], { DATA_DIR: dir });
     expect(bad.code).toBe(1);
-    expect(bad.stderr).toContain('cannot write');
+    expect(bad.stderr).toContain('无法写入');
   }, 120_000);
+});
+
+describe('activity material through the API', () => {
+  const get = (url: string, token?: string) => app.inject({ method: 'GET', url, headers: token ? { authorization: `Bearer ${token}` } : {} });
+
+  it('lists a school its month and downloads each file with the token, byte for byte', async () => {
+    const list = await get('/api/activities?month=2026-11', w.tokens.a1);
+    expect(list.statusCode).toBe(200);
+    const items = list.json().items as { caption: string; media: { id: number; kind: string; mimeType: string; url: string }[] }[];
+    expect(items.map((a) => a.caption)).toEqual(['反诈主题班会']);
+    const media = items[0].media;
+    expect(media.map((m) => [m.kind, m.mimeType])).toEqual([['image', 'image/png'], ['image', 'image/png'], ['video', 'video/mp4']]);
+    const expected = [png(1), png(2), mp4(3)];
+    for (const [i, m] of media.entries()) {
+      const res = await get(m.url, w.tokens.a1);
+      expect(res.statusCode, m.url).toBe(200);
+      expect(res.headers['content-type']).toBe(m.mimeType);
+      expect(res.headers['cache-control']).toBe('no-store');
+      expect(Buffer.compare(res.rawPayload, expected[i]), m.url).toBe(0);
+    }
+    // The city bureau sees it too; its county's list holds both counties' activities.
+    expect((await get(media[0].url, w.tokens.bureau)).statusCode).toBe(200);
+    expect((await get('/api/activities?month=2026-11', w.tokens.bureau)).json().items).toHaveLength(2);
+  });
+
+  it('refuses another county, a missing token, an unknown id and a file gone from DATA_DIR', async () => {
+    const a1 = (await get('/api/activities?month=2026-11', w.tokens.a1)).json().items[0].media[0];
+    const other = await get(a1.url, w.tokens.lingshan);
+    expect(other.statusCode).toBe(403);
+    expect(other.json().error.message).toBe("this token may not see that unit's activity material");
+    expect((await get(a1.url)).statusCode).toBe(401);
+    const unknown = await get('/api/activities/media/999999', w.tokens.bureau);
+    expect(unknown.statusCode).toBe(404);
+    expect(unknown.json().error.message).toBe('no activity file has id 999999');
+    expect((await get('/api/activities/media/abc', w.tokens.bureau)).json().error.message).toContain('a media id is a whole number');
+    const lingshan = (await get('/api/activities?month=2026-11', w.tokens.lingshan)).json().items[0].media[0];
+    const row = await db.pool.query<{ file: string }>('SELECT file FROM activity_media WHERE id = $1', [lingshan.id]);
+    fs.renameSync(path.join(dir, row.rows[0].file), path.join(dir, row.rows[0].file + '.moved'));
+    try {
+      const gone = await get(lingshan.url, w.tokens.lingshan);
+      expect(gone.statusCode).toBe(404);
+      expect(gone.json().error.message).toContain('no longer under DATA_DIR');
+    } finally {
+      fs.renameSync(path.join(dir, row.rows[0].file + '.moved'), path.join(dir, row.rows[0].file));
+    }
+  });
 });

@@ -76,7 +76,8 @@ const REPORT_ZH = { monthly: '月报', half_year: '半年报', annual: '年报' 
 const LOGIN_ZH = { starting: '启动中', logged_out: '未登录', waiting_scan: '等待扫码', logged_in: '在线', error: '出错' };
 
 const fmtPct = (p) => (p === null || p === undefined ? '—' : `${p}%`);
-const fmtTime = (t) => (t ? new Date(t).toLocaleString('zh-CN', { timeZone: 'Asia/Shanghai', hour12: false }) : '—');
+// The bureau's time zone comes from the API (/api/me), the one place that knows it.
+const fmtTime = (t) => (t ? new Date(t).toLocaleString('zh-CN', { timeZone: state.me?.timeZone, hour12: false }) : '—');
 
 function bar(pct, below) {
   const w = pct === null || pct === undefined ? 0 : Math.max(0, Math.min(100, pct));
@@ -100,6 +101,22 @@ function pager(data, go) {
 function parseHash() {
   const [path, query] = location.hash.replace(/^#/, '').split('?');
   return { parts: path.split('/').filter(Boolean).map(decodeURIComponent), params: new URLSearchParams(query || '') };
+}
+
+/**
+ * Groups whose member count was unknown at send and staff present are counted apart from the
+ * families (bot/ledger/coverage.ts): the percentage is over groups of known size only.
+ */
+function apartNote(t) {
+  const parts = [];
+  if (t.groupsUnknownSize) parts.push(`${t.groupsUnknownSize} 个群发送时人数不明（其中 ${t.confirmedUnknownSize} 人确认），不计入覆盖率`);
+  if (t.staff) parts.push(`另有教职工 ${t.staff} 人在群内，不计入家长人数`);
+  return parts.length ? h('p', { class: 'muted apart' }, parts.join('；'), '。') : null;
+}
+
+function unknownCell(r) {
+  if (!r.groupsUnknownSize) return '';
+  return h('span', { class: 'tag warn', title: `其中 ${r.confirmedUnknownSize} 人确认` }, r.groupsUnknownSize);
 }
 
 // ---- views ---------------------------------------------------------------------------------
@@ -170,6 +187,8 @@ async function viewPost(main, code, params) {
       h('td', { class: 'num' }, r.members),
       h('td', { class: 'num' }, r.confirmed),
       h('td', { class: 'barcell' }, bar(r.pct, r.below)),
+      h('td', { class: 'num unknown-size' }, unknownCell(r)),
+      h('td', { class: 'num staff' }, r.staff || ''),
       h('td', {}, r.below ? h('span', { class: 'tag bad' }, '未达标') : h('span', { class: 'tag ok' }, '达标')));
   });
   const exportQ = new URLSearchParams(q);
@@ -189,11 +208,13 @@ async function viewPost(main, code, params) {
         h('div', {}, h('b', {}, cov.totals.members), '人送达'),
         h('div', {}, h('b', {}, cov.totals.confirmed), '人确认'),
         h('div', { class: 'wide' }, bar(cov.totals.pct, cov.totals.pct !== null && cov.totals.pct < cov.target))),
+      apartNote(cov.totals),
       h('p', { class: 'crumbs' }, '范围：', crumbs),
       h('div', { class: 'actions' },
         h('button', { type: 'button', id: 'dl-xlsx', onclick: () => download(`/api/posts/${code}/coverage/export?${exportQ}&format=xlsx`).catch(fail) }, '下载 Excel'),
         h('button', { type: 'button', class: 'secondary', onclick: () => download(`/api/posts/${code}/coverage/export?${exportQ}&format=csv`).catch(fail) }, '下载 CSV')),
-      table([levelZh, '群数', '送达人数', '已确认', '覆盖率', `目标 ${cov.target}%`], rows, { class: 'coverage', empty: '此范围内还没有发送记录' }),
+      table([levelZh, '群数', '送达人数', '已确认', '覆盖率', '人数不明的群', '教职工', `目标 ${cov.target}%`], rows, { class: 'coverage', empty: '此范围内还没有发送记录' }),
+      cov.rowsTotal > cov.rows.length ? pager({ page: cov.page, pageSize: cov.pageSize, total: cov.rowsTotal }, (n) => { params.set('page', n); location.hash = `#/post/${code}?${params}`; }) : null,
       cov.below.length ? h('p', { class: 'warn-text' }, `未达标：${cov.below.map((r) => r.name).join('、')}`) : null),
     h('section', { class: 'card' }, h('h3', {}, `发送失败或结果不明（${(dels.counts.failed || 0) + (dels.counts.unknown || 0)}）`),
       h('div', { class: 'actions' },
@@ -202,6 +223,128 @@ async function viewPost(main, code, params) {
         h('span', { class: 'muted' }, ` 失败、结果不明和跳过的群，附原因（跳过 ${dels.counts.skipped || 0}）`)),
       table(['状态', '群', '单位', '机器人', '原因', '计划时间'], delRows, { class: 'deliveries', empty: '没有失败或结果不明的发送' })));
 }
+
+/** ECharts (from npm, served by this server at /vendor/echarts.min.js), loaded on first use. */
+let echartsLoading = null;
+function loadEcharts() {
+  if (window.echarts) return Promise.resolve(window.echarts);
+  echartsLoading ??= new Promise((resolve, reject) => {
+    const s = h('script', { src: '/vendor/echarts.min.js' });
+    s.addEventListener('load', () => resolve(window.echarts));
+    s.addEventListener('error', () => { echartsLoading = null; reject(new Error('图表组件加载失败，请刷新页面重试。')); });
+    document.head.append(s);
+  });
+  return echartsLoading;
+}
+
+const LEVEL_ZH = { county: '县区', school: '单位', group: '群' };
+/** How many sub-unit lines are switched on at first (the worst ones); the legend shows the rest. */
+const LINES_ON = 5;
+
+/** A chart in `el`, resized with the window and disposed when the view is replaced. */
+function chart(echarts, el, option) {
+  const c = echarts.init(el, null, { renderer: 'canvas' });
+  c.setOption(option);
+  const onResize = () => {
+    if (el.isConnected) return c.resize();
+    window.removeEventListener('resize', onResize); // the view was replaced
+    c.dispose();
+  };
+  window.addEventListener('resize', onResize);
+  return c;
+}
+
+async function viewTrends(main, params) {
+  const me = state.me;
+  const by = params.get('by') === 'post' ? 'post' : 'day';
+  const q = new URLSearchParams({ by });
+  for (const k of ['from', 'to', 'county', 'school']) if (params.get(k)) q.set(k, params.get(k));
+  const [data, echarts] = await Promise.all([api(`/api/coverage/timeline?${q}`), loadEcharts()]);
+  const scopeName = params.get('name') || (me.role === 'bureau' ? '全市' : me.unit.name);
+  const form = h('form', { class: 'filters', onsubmit: (e) => {
+    e.preventDefault();
+    const p = new URLSearchParams();
+    for (const [k, v] of new FormData(e.target)) if (v) p.set(k, String(v));
+    for (const k of ['county', 'school', 'name']) if (params.get(k)) p.set(k, params.get(k));
+    location.hash = `#/trends?${p}`;
+  } },
+  h('label', {}, '横轴', h('select', { name: 'by' }, h('option', { value: 'day', selected: by === 'day' }, '按天'), h('option', { value: 'post', selected: by === 'post' }, '按文章'))),
+  h('label', {}, '从', h('input', { type: 'date', name: 'from', value: params.get('from') || '' })),
+  h('label', {}, '到', h('input', { type: 'date', name: 'to', value: params.get('to') || '' })),
+  h('button', { type: 'submit' }, '查看'));
+  const levelZh = LEVEL_ZH[data.level];
+  const drill = (s) => {
+    if (s.id === null || data.level === 'group') return null;
+    const p = new URLSearchParams({ by, name: s.name });
+    for (const k of ['from', 'to']) if (params.get(k)) p.set(k, params.get(k));
+    if (params.get('county')) p.set('county', params.get('county'));
+    p.set(data.level === 'county' ? 'county' : 'school', s.id);
+    return `#/trends?${p}`;
+  };
+  const lineEl = h('div', { id: 'chart-line', class: 'chart', 'data-points': data.points.length });
+  const barEl = h('div', { id: 'chart-bars', class: 'chart bars', 'data-units': data.series.length });
+  const rows = data.series.map((s) => {
+    const href = drill(s);
+    return h('tr', { class: `${s.below ? 'below' : ''}${href ? ' clickable' : ''}`, 'data-name': s.name, onclick: href ? () => { location.hash = href; } : null },
+      h('td', {}, href ? h('a', { href }, s.name) : s.name),
+      h('td', { class: 'num' }, s.total.deliveries), h('td', { class: 'num' }, s.total.members), h('td', { class: 'num' }, s.total.confirmed),
+      h('td', { class: 'barcell' }, bar(s.total.pct, s.below)),
+      h('td', { class: 'num unknown-size' }, unknownCell(s.total)), h('td', { class: 'num staff' }, s.total.staff || ''));
+  });
+  main.append(h('section', { class: 'card' },
+    h('p', { class: 'crumbs' }, h('a', { href: `#/trends?by=${by}` }, me.role === 'bureau' ? '全市' : me.unit.name), params.get('name') ? [' › ', params.get('name')] : null),
+    h('h2', {}, `${scopeName}：覆盖率变化`),
+    h('p', { class: 'muted' }, `${by === 'day' ? '按采集日期（每天采集的文章合计）' : '按文章'}，${fmtDay(data.window.from)} 至 ${fmtDay(new Date(new Date(data.window.to).getTime() - 1))}；粗线为${scopeName}合计，细线为各${levelZh}（默认只显示最低的 ${LINES_ON} 个，点图例切换）。`),
+    form,
+    data.points.length ? lineEl : h('p', { class: 'muted empty-chart' }, '这段时间内没有发送记录。'),
+    apartNote(data.total.total)),
+  h('section', { class: 'card' },
+    h('h3', {}, `各${levelZh}覆盖率（整段时间，目标 ${data.target}%）`),
+    data.series.length ? barEl : null,
+    table([levelZh, '群次', '送达人次', '确认人次', '覆盖率', '人数不明的群', '教职工'], rows, { class: 'trend-units', empty: '这段时间内没有发送记录' })));
+  // Charts are drawn once the view is in the page (a detached element has no size): route() calls this.
+  return () => drawTrends(echarts, data, { by, scopeName, lineEl, barEl, drill });
+}
+
+function drawTrends(echarts, data, { by, scopeName, lineEl, barEl, drill }) {
+  if (!data.points.length) return;
+  const x = data.points.map((p) => (by === 'day' ? p.key.slice(5) : p.key));
+  const pctOf = (v) => (v ? v.pct : null);
+  const on = new Set(data.series.slice(0, LINES_ON).map((s) => s.name));
+  chart(echarts, lineEl, {
+    animation: false,
+    tooltip: { trigger: 'axis', renderMode: 'richText', valueFormatter: (v) => (v === null || v === undefined ? '—' : `${v}%`) },
+    legend: { type: 'scroll', top: 0, selected: Object.fromEntries(data.series.map((s) => [s.name, on.has(s.name)])) },
+    grid: { left: 44, right: 16, top: 40, bottom: 40 },
+    xAxis: { type: 'category', data: x, name: by === 'day' ? '日期' : '文章', nameLocation: 'middle', nameGap: 26 },
+    yAxis: { type: 'value', min: 0, max: 100, axisLabel: { formatter: '{value}%' } },
+    series: [
+      { name: `${scopeName}合计`, type: 'line', data: data.total.values.map(pctOf), connectNulls: true, lineStyle: { width: 4 }, symbolSize: 7, z: 3,
+        markLine: { silent: true, symbol: 'none', lineStyle: { type: 'dashed', color: '#c8322c' }, label: { position: 'insideEndTop', formatter: `目标 ${data.target}%` }, data: [{ yAxis: data.target }] } },
+      ...data.series.map((s) => ({ name: s.name, type: 'line', data: s.values, connectNulls: true, lineStyle: { width: 1.5 }, symbolSize: 4 })),
+    ],
+  });
+  const worst = data.series.slice(0, 40); // worst first; the table lists every unit
+  barEl.style.height = `${Math.max(160, worst.length * 26 + 60)}px`;
+  const bars = chart(echarts, barEl, {
+    animation: false,
+    tooltip: { trigger: 'item', renderMode: 'richText', valueFormatter: (v) => (v === null || v === undefined ? '—' : `${v}%`) },
+    grid: { left: 8, right: 40, top: 10, bottom: 24, containLabel: true },
+    xAxis: { type: 'value', min: 0, max: 100, axisLabel: { formatter: '{value}%' } },
+    yAxis: { type: 'category', inverse: true, data: worst.map((s) => s.name) },
+    series: [{
+      name: '覆盖率', type: 'bar', barMaxWidth: 18, label: { show: true, position: 'right', formatter: (p) => (p.value === null ? '—' : `${p.value}%`) },
+      data: worst.map((s) => ({ value: s.total.pct, itemStyle: { color: s.below ? '#c8322c' : '#1f8a4c' } })),
+      markLine: { silent: true, symbol: 'none', lineStyle: { type: 'dashed', color: '#c8322c' }, label: { show: false }, data: [{ xAxis: data.target }] },
+    }],
+  });
+  bars.on('click', (e) => {
+    const href = drill(worst[e.dataIndex]);
+    if (href) location.hash = href;
+  });
+}
+
+const fmtDay = (t) => new Date(t).toLocaleDateString('zh-CN', { timeZone: state.me?.timeZone });
 
 async function viewGroups(main, params) {
   const q = new URLSearchParams({ page: params.get('page') || '1', pageSize: '50' });
@@ -317,15 +460,18 @@ async function route() {
   const main = $('#main');
   const fresh = h('div', { class: 'view', 'data-view': view });
   status('加载中…');
+  let mounted = null; // what a view draws once it is in the page
   try {
     if (view === 'post' && parts[1]) await viewPost(fresh, parts[1], params);
     else if (view === 'groups') await viewGroups(fresh, params);
+    else if (view === 'trends') mounted = await viewTrends(fresh, params);
     else if (view === 'accounts') await viewAccounts(fresh);
     else if (view === 'reports') await viewReports(fresh, params);
     else if (view === 'figures') await viewFigures(fresh);
     else if (view === 'activities') await viewActivities(fresh, params);
     else await viewPosts(fresh, params);
     main.replaceChildren(fresh);
+    mounted?.();
     status('');
   } catch (err) {
     fail(err);

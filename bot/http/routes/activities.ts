@@ -49,8 +49,8 @@ export function registerActivityRoutes(app: FastifyInstance, deps: ApiDeps): voi
     if (!unitInScope(req.principal!, { id: m.orgUnitId, countyId: m.countyId })) throw forbidden('this token may not see that unit\'s activity material');
     const file = path.join(dataDir, m.file);
     if (!fs.existsSync(file)) throw notFound('the file is no longer under DATA_DIR (restored from an older backup?)');
+    // Like every API answer, no-store (the API scope's hook): photos of pupils stay out of caches.
     return reply
-      .header('cache-control', 'private, max-age=3600')
       .header('content-disposition', `inline; filename="${path.basename(m.file)}"`)
       .type(m.mimeType)
       .send(fs.createReadStream(file));

@@ -116,25 +116,35 @@ export function registerPostRoutes(app: FastifyInstance, deps: ApiDeps): void {
     county: id('county').optional(),
     school: id('school').optional(),
     target,
+    // by=group is paged (the whole city has 20,000 groups; worst first), 100 rows a page by default.
+    page: page.page,
+    pageSize: z.preprocess((v) => v ?? '100', page.pageSize),
   });
 
-  async function coverage(req: FastifyRequest<{ Params: { code: string } }>) {
+  /** The post's coverage; by=group one page of groups unless `all` (exports). */
+  async function coverage(req: FastifyRequest<{ Params: { code: string } }>, all = false) {
     const p = principalOf(req);
     const post = await findPost(deps, req.params.code, p);
     const q = parseInput(coverageQuery, req.query);
     const scope = await narrowScope(deps.db.prisma, p, q);
-    const c = await coverageByPost(deps.db.pool, { postCode: post.code, by: q.by as CoverageBy, scope, target: q.target });
-    return { post, q, scope, rows: c.rows, totals: c.total };
+    const paged = q.by === 'group' && !all;
+    const c = await coverageByPost(deps.db.pool, {
+      postCode: post.code, by: q.by as CoverageBy, scope, target: q.target,
+      ...(paged ? { limit: q.pageSize, offset: (q.page - 1) * q.pageSize } : {}),
+    });
+    return { post, q, scope, rows: c.rows, totals: c.total, paged };
   }
 
   app.get<{ Params: { code: string } }>('/api/posts/:code/coverage', async (req) => {
-    const { post, q, scope, rows, totals } = await coverage(req);
-    return { post: postJson(post), by: q.by, target: q.target, scope, totals, rows, below: rows.filter((r) => r.below) };
+    const { post, q, scope, rows, totals, paged } = await coverage(req);
+    // rowsTotal: how many rows the level has (by=group: the groups reached; pages of pageSize).
+    const pageInfo = paged ? { page: q.page, pageSize: q.pageSize, rowsTotal: totals.groups } : { rowsTotal: rows.length };
+    return { post: postJson(post), by: q.by, target: q.target, scope, totals, ...pageInfo, rows, below: rows.filter((r) => r.below) };
   });
 
   app.get<{ Params: { code: string } }>('/api/posts/:code/coverage/export', async (req, reply) => {
     const format = parseInput(z.object({ format: z.enum(['csv', 'xlsx'], { message: 'format must be csv or xlsx' }).default('xlsx') }), { format: (req.query as Record<string, unknown>)?.format }).format;
-    const { post, q, rows, totals } = await coverage(req);
+    const { post, q, rows, totals } = await coverage(req, true);
     const name = `coverage-${post.code}-${q.by}`;
     if (format === 'csv') {
       const { header, body } = coverageTable(q.by as CoverageBy, rows, totals);
@@ -150,15 +160,20 @@ export function registerPostRoutes(app: FastifyInstance, deps: ApiDeps): void {
     const q = parseInput(z.object({ status: wordList('status', STATUSES).optional(), county: id('county').optional(), school: id('school').optional(), ...page }), req.query);
     const scope = await narrowScope(deps.db.prisma, p, q);
     const params: unknown[] = [post.id];
-    let where = 'd.post_id = $1' + scopeSql(scope, params);
-    const countsSql = `SELECT d.status::text AS status, count(*) AS n FROM delivery d JOIN chat_group g ON g.id = d.group_id JOIN org_unit u ON u.id = g.org_unit_id WHERE ${where} GROUP BY d.status`;
-    const counts = Object.fromEntries((await deps.db.pool.query<{ status: string; n: string }>(countsSql, params)).rows.map((r) => [r.status, Number(r.n)]));
+    const scoped = scopeSql(scope, params);
+    let where = 'd.post_id = $1' + scoped;
+    // Counts per status (the whole city needs no join: 20,000 rows of one post by its index); the
+    // total is their sum over the statuses asked for.
+    const countsSql = scoped
+      ? `SELECT d.status::text AS status, count(*) AS n FROM delivery d JOIN chat_group g ON g.id = d.group_id JOIN org_unit u ON u.id = g.org_unit_id WHERE ${where} GROUP BY d.status`
+      : 'SELECT d.status::text AS status, count(*) AS n FROM delivery d WHERE d.post_id = $1 GROUP BY d.status';
+    const counts: Record<string, number> = Object.fromEntries((await deps.db.pool.query<{ status: string; n: string }>(countsSql, params)).rows.map((r) => [r.status, Number(r.n)]));
+    const total = Object.entries(counts).reduce((n, [s, c]) => n + (!q.status || (q.status as string[]).includes(s) ? c : 0), 0);
     if (q.status) {
       params.push(q.status);
       where += ` AND d.status::text = ANY($${params.length}::text[])`;
     }
     const from = `FROM delivery d JOIN chat_group g ON g.id = d.group_id JOIN org_unit u ON u.id = g.org_unit_id JOIN bot_account b ON b.id = d.bot_account_id WHERE ${where}`;
-    const total = Number((await deps.db.pool.query<{ n: string }>(`SELECT count(*) AS n ${from}`, params)).rows[0].n);
     const { rows } = await deps.db.pool.query(
       `SELECT d.id, d.status::text AS status, d.error, d.attempts, d.due_at, d.sent_at, d.members_at_send, d.confirmed, d.rendering,
               g.id AS group_id, g.topic, g.class_name, g.kind::text AS group_kind, g.registered_by, u.id AS unit_id, u.name AS unit_name, b.name AS account

@@ -35,7 +35,8 @@ async function qrOf(state: string, url: string | null | undefined) {
 export function registerUnitRoutes(app: FastifyInstance, deps: ApiDeps): void {
   app.get('/api/me', async (req) => {
     const p = principalOf(req);
-    return { role: p.role, unit: { id: p.unit.id, name: p.unit.name, kind: p.unit.kind } };
+    // timeZone: the dashboard shows every time in the bureau's zone (TZ), not the browser's.
+    return { role: p.role, unit: { id: p.unit.id, name: p.unit.name, kind: p.unit.kind }, timeZone: deps.config.timeZone };
   });
 
   app.get('/api/units', async (req) => {
@@ -63,9 +64,15 @@ export function registerUnitRoutes(app: FastifyInstance, deps: ApiDeps): void {
     const p = principalOf(req);
     const scope = await narrowScope(deps.db.prisma, p, q);
     const params: unknown[] = [];
-    let where = 'true' + scopeSql(scope, params);
-    const counts = Object.fromEntries(
-      (await deps.db.pool.query<{ status: string; n: string }>(`SELECT g.status::text AS status, count(*) AS n FROM chat_group g JOIN org_unit u ON u.id = g.org_unit_id WHERE ${where} GROUP BY g.status`, params)).rows.map((r) => [r.status, Number(r.n)]),
+    const scoped = scopeSql(scope, params);
+    let where = 'true' + scoped;
+    // Counts per status (the whole city without a join); with no kind or search filter the total is
+    // their sum, so a page costs two queries.
+    const counts: Record<string, number> = Object.fromEntries(
+      (await deps.db.pool.query<{ status: string; n: string }>(
+        scoped ? `SELECT g.status::text AS status, count(*) AS n FROM chat_group g JOIN org_unit u ON u.id = g.org_unit_id WHERE ${where} GROUP BY g.status` : 'SELECT g.status::text AS status, count(*) AS n FROM chat_group g GROUP BY g.status',
+        params,
+      )).rows.map((r) => [r.status, Number(r.n)]),
     );
     if (q.status) {
       params.push(q.status);
@@ -80,7 +87,9 @@ export function registerUnitRoutes(app: FastifyInstance, deps: ApiDeps): void {
       where += ` AND (g.topic ILIKE $${params.length} OR g.class_name ILIKE $${params.length})`;
     }
     const from = `FROM chat_group g JOIN org_unit u ON u.id = g.org_unit_id JOIN bot_account b ON b.id = g.bot_account_id WHERE ${where}`;
-    const total = Number((await deps.db.pool.query<{ n: string }>(`SELECT count(*) AS n ${from}`, params)).rows[0].n);
+    const total = q.kind || q.q
+      ? Number((await deps.db.pool.query<{ n: string }>(`SELECT count(*) AS n ${from}`, params)).rows[0].n)
+      : q.status ? (counts[q.status] ?? 0) : Object.values(counts).reduce((a, b) => a + b, 0);
     const { rows } = await deps.db.pool.query(
       `SELECT g.id, g.kind::text AS kind, g.topic, g.class_name, g.status::text AS status, g.status_reason, g.member_count, g.auto_forward, g.registered_at, g.registered_by,
               u.id AS unit_id, u.name AS unit_name, b.name AS account
