@@ -131,7 +131,7 @@ export async function startRuntime(ctx: AppContext, bots: RuntimeBot[], opts: Ru
       confirmations,
       ...(opts.handlers ?? []),
     ],
-    ctx.log,
+    ctx,
     { outage },
   );
 

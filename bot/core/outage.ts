@@ -3,8 +3,7 @@
 // it ends (a probe notices the end), never once per message; a chat command gets a short "系统繁忙"
 // at most once per chat per minute; other messages are left to the handlers that keep them in
 // memory (confirmations). Anything that is not an outage is the caller's to log.
-import type { Account } from '../app.ts';
-import type { GroupMessage, PrivateMessage } from '../chat-types.ts';
+import type { GroupInbound, PrivateInbound } from './inbound.ts';
 import { t } from '../i18n.ts';
 import type { Logger } from '../log.ts';
 
@@ -136,24 +135,18 @@ function looksLikeCommand(text: string): boolean {
  * The pipeline's one call on a handler failure: true when it was a database outage (nothing more to
  * log; a command got the busy reply if its chat had none this minute), false for any other error.
  */
-export async function inboundFailed(
-  outage: DatabaseOutage,
-  err: unknown,
-  input: { kind: 'group'; msg: GroupMessage } | { kind: 'private'; msg: PrivateMessage },
-  account: Account,
-  where: string,
-): Promise<boolean> {
+export async function inboundFailed(outage: DatabaseOutage, err: unknown, ic: GroupInbound | PrivateInbound, where: string): Promise<boolean> {
   if (!outage.failed(err, where)) return false;
-  const msg = input.msg;
+  const { msg, account } = ic;
   if (msg.self || msg.kind !== 'text' || !looksLikeCommand(msg.text)) return true;
-  if (input.kind === 'group' && input.msg.senderIsBot) return true;
-  if (input.kind === 'private' && input.msg.senderIsOfficial) return true;
-  const chat = input.kind === 'group' ? `${account.id}:room:${input.msg.roomId}` : `${account.id}:contact:${input.msg.senderId}`;
+  if (ic.where === 'group' && ic.msg.senderIsBot) return true;
+  if (ic.where === 'private' && ic.msg.senderIsOfficial) return true;
+  const chat = ic.where === 'group' ? `${account.id}:room:${ic.msg.roomId}` : `${account.id}:contact:${ic.msg.senderId}`;
   if (!outage.mayReply(chat)) return true;
   const out = { type: 'text' as const, text: t('common.busy') };
   try {
-    if (input.kind === 'group') await account.chat.sayToRoom(input.msg.roomId, out);
-    else await account.chat.sayToContact(input.msg.senderId, out);
+    if (ic.where === 'group') await account.chat.sayToRoom(ic.msg.roomId, out);
+    else await account.chat.sayToContact(ic.msg.senderId, out);
   } catch (sayErr) {
     outage.log.debug({ err: { message: (sayErr as Error).message } }, 'the busy reply could not be sent');
   }

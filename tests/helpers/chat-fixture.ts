@@ -93,7 +93,7 @@ export async function chatWorld(opts: WorldOptions) {
       createRegistryHandler(ctx),
       ...(opts.handlers ?? []),
     ],
-    captured.log,
+    { ...ctx, log: captured.log },
     { outage },
   );
   const adapter: WechatAdapter = attachAdapter({ wechaty, account, pipeline, clock, log: captured.log, staleBefore: new Date(Date.now() - 60_000) });
