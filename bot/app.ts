@@ -6,6 +6,7 @@ import type { Config } from './config.ts';
 import type { Settings } from './core/settings.ts';
 import type { Db } from './db/client.ts';
 import type { Logger } from './log.ts';
+import { groupInbound, privateInbound, type GroupInbound, type PrivateInbound } from './core/inbound.ts';
 
 /** Shared by everything in one process. */
 export interface AppContext {
@@ -36,33 +37,35 @@ export type RoomEvent =
   | { type: 'logged_in'; rooms: RoomInfo[]; at: Date };
 
 /**
- * A step of the inbound pipeline. Returns true when it consumed the message (later steps are
- * skipped). Each step is its own error boundary: a throw is logged and the next step runs.
+ * A step of the inbound pipeline. It reads the message's one context (bot/core/inbound.ts:
+ * message, account, time, the room's registration looked up at most once) and returns true when
+ * it consumed the message (later steps are skipped). Each step is its own error boundary: a throw
+ * is logged and the next step runs.
  */
 export interface InboundHandler {
   name: string;
-  group?: (msg: GroupMessage, account: Account) => Promise<boolean>;
-  private?: (msg: PrivateMessage, account: Account) => Promise<boolean>;
+  group?: (ic: GroupInbound) => Promise<boolean>;
+  private?: (ic: PrivateInbound) => Promise<boolean>;
   room?: (event: RoomEvent, account: Account) => Promise<void>;
 }
 
-/** Runs handlers in order with a per-handler error boundary. */
-export function createPipeline(handlers: InboundHandler[], log: Logger) {
-  const plog = log.child({ name: 'inbound' });
-  async function run<T>(kind: 'group' | 'private', input: T, account: Account): Promise<void> {
+/** Runs handlers in order with a per-handler error boundary; one context per message for all of them. */
+export function createPipeline(handlers: InboundHandler[], ctx: Pick<AppContext, 'db' | 'clock' | 'log'>) {
+  const plog = ctx.log.child({ name: 'inbound' });
+  async function run<C extends GroupInbound | PrivateInbound>(kind: C['where'], ic: C): Promise<void> {
     for (const h of handlers) {
-      const fn = h[kind] as ((i: T, a: Account) => Promise<boolean>) | undefined;
+      const fn = h[kind] as ((c: C) => Promise<boolean>) | undefined;
       if (!fn) continue;
       try {
-        if (await fn(input, account)) return;
+        if (await fn(ic)) return;
       } catch (err) {
-        plog.error({ err, handler: h.name, account: account.name }, 'inbound handler failed; continuing with the next');
+        plog.error({ err, handler: h.name, account: ic.account.name }, 'inbound handler failed; continuing with the next');
       }
     }
   }
   return {
-    group: (msg: GroupMessage, account: Account) => run('group', msg, account),
-    private: (msg: PrivateMessage, account: Account) => run('private', msg, account),
+    group: (msg: GroupMessage, account: Account) => run('group', groupInbound(ctx, msg, account)),
+    private: (msg: PrivateMessage, account: Account) => run('private', privateInbound(ctx, msg, account)),
     room: async (event: RoomEvent, account: Account) => {
       for (const h of handlers) {
         if (!h.room) continue;

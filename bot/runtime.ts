@@ -129,7 +129,7 @@ export async function startRuntime(ctx: AppContext, bots: RuntimeBot[], opts: Ru
       confirmations,
       ...(opts.handlers ?? []),
     ],
-    ctx.log,
+    ctx,
   );
 
   const accounts: Account[] = [];

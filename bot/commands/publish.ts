@@ -26,7 +26,7 @@ export const publishCommand = defineCommand({
     const items = payload.items.map((i) => ({ ...i, urgent, createdBy: deps.sender.name }) as CapturedItem);
     const results = await captureItems(
       ctx,
-      { kind: 'forward', scope: 'city', name: '管理员转发', key: 'forward:admins' },
+      { kind: 'forward', scope: 'city', name: t('sources.admin_forward'), key: 'forward:admins' },
       items,
       deps.sources?.onPostCaptured,
     );

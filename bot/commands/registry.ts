@@ -1,9 +1,8 @@
 // The command table and the router. Each command is its own module; add one line to COMMANDS.
-import type { Account, AppContext, InboundHandler } from '../app.ts';
-import type { GroupMessage, PrivateMessage } from '../chat-types.ts';
+import type { AppContext, InboundHandler } from '../app.ts';
+import type { GroupInbound, PrivateInbound } from '../core/inbound.ts';
 import { UserError } from '../errors.ts';
 import { t } from '../i18n.ts';
-import { groupForRoom } from '../registry/groups.ts';
 import { createRegistration } from '../registry/registration.ts';
 import { autoForwardCommand } from './auto-forward.ts';
 import { classCommand } from './class.ts';
@@ -110,7 +109,8 @@ export function createCommandHandler(
   }
   return {
     name: 'commands',
-    group: async (msg: GroupMessage, account: Account) => {
+    group: async (ic: GroupInbound) => {
+      const { msg, account } = ic;
       if (msg.self || msg.senderIsBot || msg.kind !== 'text') return false;
       const parsed = await prepare(msg.text);
       if (parsed === undefined) return false;
@@ -118,15 +118,15 @@ export function createCommandHandler(
       if (typeof parsed === 'string') reply = parsed;
       else {
         log.debug({ command: parsed.name, room: msg.roomId }, 'group command');
-        const registration = await groupForRoom(ctx.db.prisma, account.id, msg.roomId, msg.topic);
         reply = await runCommand(table, parsed, {
-          ctx, account, where: 'group', sender: { id: msg.senderId, name: msg.senderName }, group: msg, registration, now: ctx.clock.now(), sources, activities, registry,
+          ctx, account, where: 'group', sender: { id: msg.senderId, name: msg.senderName }, group: msg, registration: await ic.registration(), now: ic.now, sources, activities, registry,
         });
       }
       if (reply) await account.chat.sayToRoom(msg.roomId, { type: 'text', text: reply });
       return true;
     },
-    private: async (msg: PrivateMessage, account: Account) => {
+    private: async (ic: PrivateInbound) => {
+      const { msg, account } = ic;
       if (msg.self || msg.senderIsOfficial || msg.kind !== 'text') return false;
       const parsed = await prepare(msg.text);
       if (parsed === undefined) return false;
@@ -134,7 +134,7 @@ export function createCommandHandler(
         typeof parsed === 'string'
           ? parsed
           : await runCommand(table, parsed, {
-              ctx, account, where: 'private', sender: { id: msg.senderId, name: msg.senderName }, private: msg, now: ctx.clock.now(), sources, registry,
+              ctx, account, where: 'private', sender: { id: msg.senderId, name: msg.senderName }, private: msg, now: ic.now, sources, registry,
             });
       if (reply) await account.chat.sayToContact(msg.senderId, { type: 'text', text: reply });
       return true;

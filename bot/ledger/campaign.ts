@@ -7,6 +7,7 @@ import { parse } from 'yaml';
 import { z } from 'zod';
 import type { AppContext } from '../app.ts';
 import type { Post } from '../db/client.ts';
+import { t } from '../i18n.ts';
 import { capturePost, ensureSource, type CapturedItem } from '../sources/capture.ts';
 
 export const CAMPAIGN_DIR = path.resolve(import.meta.dirname, '../../content/campaign');
@@ -74,7 +75,7 @@ export async function captureCampaignItem(
   item: CampaignItem,
   opts: { period?: string; onPostCaptured?: (post: Post) => Promise<void> | void } = {},
 ): Promise<{ post: Post; created: boolean }> {
-  const source = await ensureSource(ctx.db.prisma, { kind: 'content', scope: 'local', name: '宣传资料 content/campaign', key: 'content:campaign' });
+  const source = await ensureSource(ctx.db.prisma, { kind: 'content', scope: 'local', name: t('sources.content_campaign'), key: 'content:campaign' });
   const r = await capturePost(ctx.db.prisma, source, toCapturedItem(item, opts.period), ctx.clock.now());
   if (r.created) await opts.onPostCaptured?.(r.post);
   return r;

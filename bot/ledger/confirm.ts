@@ -4,8 +4,8 @@
 // delivery counters in the same statement. When the database is briefly unavailable the buffer
 // keeps the replies (bounded) and the flush is retried with backoff.
 import type pg from 'pg';
-import type { Account, AppContext, InboundHandler } from '../app.ts';
-import type { GroupMessage } from '../chat-types.ts';
+import type { AppContext, InboundHandler } from '../app.ts';
+import type { GroupInbound } from '../core/inbound.ts';
 import type { Logger } from '../log.ts';
 import { affirmedWords, mightConfirm, parseReply, type ParsedReply } from './confirm-parse.ts';
 import { memberKey } from './member-key.ts';
@@ -279,7 +279,10 @@ export function createConfirmations(ctx: AppContext, opts: ConfirmOptions = {}):
     return running;
   }
 
-  async function group(msg: GroupMessage, account: Account): Promise<boolean> {
+  // Reads the message's context but not its registration: replies come in bursts (a class of 50
+  // answering within a minute), so the groups of a whole batch are resolved by one cached query
+  // at flush time (resolveGroups) instead of one lookup per reply.
+  async function group({ msg, account }: GroupInbound): Promise<boolean> {
     if (msg.self) return false; // the bot's own messages confirm nothing
     if (msg.senderIsBot) {
       log.debug({ roomId: msg.roomId }, 'message from another bot or official account: not a confirmation');

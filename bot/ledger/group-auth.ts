@@ -1,6 +1,5 @@
-// Finding the registered group a command was sent in, and checking that the sender owns it
-// (the homeroom teacher or unit contact who registered it), by member key, never by stored name.
-import type pg from 'pg';
+// The registered group a ledger command was sent in, checked to be managed by the sender (the
+// homeroom teacher or unit contact who registered it, by key, never by stored name).
 import { requireManager, requireRegistered } from '../registry/authority.ts';
 import type { CommandDeps } from '../commands/types.ts';
 import { UserError } from '../errors.ts';
@@ -18,29 +17,21 @@ export interface LedgerGroup {
   botName: string | null;
 }
 
-/** The active registered group behind (account, room), or undefined. */
-export async function groupForRoom(pool: pg.Pool, accountId: number, roomId: string): Promise<LedgerGroup | undefined> {
-  const { rows } = await pool.query<LedgerGroup>(
-    `SELECT g.id, g.kind::text AS kind, g.topic, g.room_id AS "roomId", g.org_unit_id AS "orgUnitId",
-            g.owner_key AS "ownerKey", g.reminders_on AS "remindersOn", g.bot_account_id AS "botAccountId",
-            a.login_name AS "botName"
-       FROM chat_group g JOIN bot_account a ON a.id = g.bot_account_id
-      WHERE g.bot_account_id = $1 AND g.room_id = $2 AND g.status = 'active'`,
-    [accountId, roomId],
-  );
-  return rows[0];
-}
-
 /**
- * The group a command was sent in, when the sender manages it (its owner, or its unit's contact
- * who is in the unit's work group — bot/registry/authority.ts isManager); UserError otherwise.
+ * The group a command was sent in — the registration the inbound context looked up once — when it
+ * is active and the sender manages it (its owner, or its unit's contact who is in the unit's work
+ * group: bot/registry/authority.ts); UserError otherwise.
  */
 export async function managedGroup(deps: CommandDeps): Promise<LedgerGroup> {
   const reg = requireRegistered(deps.registration);
   await requireManager(deps.ctx, deps.account, reg.group, deps.sender);
-  const g = await groupForRoom(deps.ctx.db.pool, deps.account.id, deps.group!.roomId);
-  if (!g) throw new UserError('registry.not_registered');
-  return g;
+  const g = reg.group;
+  if (reg.matchedBy !== 'room' || g.status !== 'active' || !g.roomId || g.kind === 'source') throw new UserError('registry.not_registered');
+  const bot = await deps.ctx.db.prisma.botAccount.findUnique({ where: { id: deps.account.id }, select: { loginName: true } });
+  return {
+    id: g.id, kind: g.kind, topic: g.topic, roomId: g.roomId, orgUnitId: g.orgUnitId, ownerKey: g.ownerKey,
+    remindersOn: g.remindersOn, botAccountId: g.botAccountId, botName: bot?.loginName ?? null,
+  };
 }
 
 /**

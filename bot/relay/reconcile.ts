@@ -32,7 +32,7 @@ export function relayReconciler(ctx: AppContext): InboundHandler {
   const log = ctx.log.child({ name: 'relay.reconcile' });
   return {
     name: 'relay-reconcile',
-    group: async (msg, account) => {
+    group: async ({ msg, account }) => {
       if (!msg.self) return false;
       const n = await reconcileOwnMessage(ctx, account, msg);
       if (n) log.info({ room: msg.roomId, codes: codesIn(msg.text), reconciled: n }, 'unknown delivery confirmed sent by its echo');

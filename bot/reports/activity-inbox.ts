@@ -8,9 +8,9 @@
 // Pictures nobody files are never downloaded: before a `#活动`, only a reference to the message is
 // kept in memory (30 minutes, at most 30 per sender). Parent groups are never collected from.
 import type { Account, AppContext, InboundHandler } from '../app.ts';
-import type { GroupMessage, MessageFile } from '../chat-types.ts';
+import type { MessageFile } from '../chat-types.ts';
+import type { GroupInbound } from '../core/inbound.ts';
 import { t } from '../i18n.ts';
-import { groupForRoom } from '../ledger/group-auth.ts';
 import { memberKey } from '../ledger/member-key.ts';
 import { addMedia, createActivity, mediaCounts, openActivity, type MediaKind } from './activities.ts';
 
@@ -102,9 +102,11 @@ export function createActivityInbox(ctx: AppContext, opts: ActivityOptions = {})
 
   const handler: InboundHandler = {
     name: 'activity',
-    group: async (msg: GroupMessage, account: Account) => {
+    group: async (ic: GroupInbound) => {
+      const { msg, account } = ic;
       if ((msg.kind !== 'image' && msg.kind !== 'video') || msg.self || msg.senderIsBot || !msg.file) return false;
-      const group = await groupForRoom(ctx.db.pool, account.id, msg.roomId);
+      const reg = await ic.registration();
+      const group = reg?.matchedBy === 'room' && reg.group.status === 'active' ? reg.group : undefined;
       if (!group || group.kind !== 'work') {
         log.debug({ room: msg.roomId }, 'bail out: a picture outside a registered work group');
         return false;

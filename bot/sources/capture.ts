@@ -1,6 +1,7 @@
 // Capturing a post: one `post` row per canonical key, one `post_origin` row per source that
 // carried it. Delivery planning is not done here: the caller's onPostCaptured hook does it.
 import type { Post, PrismaClient, Source } from '../db/client.ts';
+import { t } from '../i18n.ts';
 import { canonicalKey } from './canonical.ts';
 
 export type SourceKind = 'official' | 'feed' | 'forward' | 'source_group' | 'content';
@@ -109,7 +110,7 @@ export async function capturePost(prisma: PrismaClient, source: Source, item: Ca
            SELECT id FROM p`,
           source.id,
           item.kind,
-          clip(item.title.trim() || '(无标题)', 200),
+          clip(item.title.trim() || t('sources.untitled'), 200),
           clip((item.summary ?? '').trim(), 1000),
           item.url ?? null,
           JSON.stringify(item.media ?? []),

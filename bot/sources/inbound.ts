@@ -2,10 +2,10 @@
 // channels, admin forwards (kept as drafts until #发布), and messages in a bureau source group.
 import { z } from 'zod';
 import type { Account, AppContext, InboundHandler } from '../app.ts';
-import type { GroupMessage, PrivateMessage } from '../chat-types.ts';
+import type { PrivateMessage } from '../chat-types.ts';
+import type { GroupInbound } from '../core/inbound.ts';
 import type { Post } from '../db/client.ts';
 import { t } from '../i18n.ts';
-import { groupForRoom } from '../registry/groups.ts';
 import { adminKey, isAdmin } from './admins.ts';
 import { capturePost, ensureSource, type CapturedItem, type SourceScope } from './capture.ts';
 import type { SourcesConfig } from './config.ts';
@@ -91,17 +91,19 @@ export function createSourceCapture(ctx: AppContext, opts: SourceCaptureOptions)
 
   return {
     name: 'sources',
-    private: async (msg, account) => {
+    private: async ({ msg, account }) => {
       if (msg.self) return false;
       if (msg.senderIsOfficial) return officialPush(msg);
       return adminForward(msg, account);
     },
-    group: async (msg: GroupMessage, account) => {
+    group: async (ic: GroupInbound) => {
+      const { msg, account } = ic;
       if (msg.self || msg.senderIsBot) return false;
-      const reg = await groupForRoom(ctx.db.prisma, account.id, msg.roomId, msg.topic);
-      if (!reg?.attached || reg.group.kind !== 'source' || reg.group.status !== 'active') return false;
-      // Chatter in the source group is not publicity: only shared content or text with a link.
+      // Cheap test first: chatter (text without a link) is never publicity, in any group, so it
+      // costs no registration lookup.
       if (msg.kind === 'text' && !/https?:\/\//.test(msg.text)) return false;
+      const reg = await ic.registration();
+      if (!reg?.attached || reg.group.kind !== 'source' || reg.group.status !== 'active') return false;
       if (!(await isAdmin(ctx, account, opts.config, { id: msg.senderId, name: msg.senderName }))) {
         log.debug({ group: reg.group.id }, 'source-group message from a member who is not a bureau admin; not captured');
         return false;

@@ -1,6 +1,7 @@
 // Turning chat messages (official-account pushes, admin forwards, source-group messages) into
 // content items. Every item has a title and summary, so a text rendering is always possible.
 import type { ArticleCard, MessageKind } from '../chat-types.ts';
+import { t } from '../i18n.ts';
 import type { CapturedItem, MediaRef } from './capture.ts';
 import { mediaKeys, type MediaDigest } from './media-key.ts';
 
@@ -60,7 +61,7 @@ export function itemsOfMessage(msg: MessageLike, from: string, digest?: MediaDig
       }));
     case 'channel_video': {
       const v = parseChannelVideo(msg.raw ?? '');
-      const title = v.desc ? firstLine(v.desc) : `${v.nickname ?? from} 的视频号视频`;
+      const title = v.desc ? firstLine(v.desc) : t('sources.channel_video', { from: v.nickname ?? from });
       return [{
         kind: 'channel_video',
         title,
@@ -78,8 +79,8 @@ export function itemsOfMessage(msg: MessageLike, from: string, digest?: MediaDig
       const app = tag(xml, 'sourcedisplayname');
       return [{
         kind: 'mini_program',
-        title: title || `${from} 的小程序`,
-        summary: app ? `小程序:${app}` : '',
+        title: title || t('sources.mini_program', { from }),
+        summary: app ? t('sources.mini_program_summary', { app }) : '',
         media: [{ type: 'mini_program', raw: { title, app, pagepath: tag(xml, 'pagepath') } }],
         externalId: msg.messageId,
         text: `${from}\n${title}\n${app ?? ''}\n${tag(xml, 'pagepath') ?? msg.messageId}`,
@@ -93,7 +94,7 @@ export function itemsOfMessage(msg: MessageLike, from: string, digest?: MediaDig
       const keys = mediaKeys(msg.kind, msg.at ?? new Date(), { digest, name, messageId: msg.messageId, from });
       return [{
         kind: msg.kind,
-        title: `${from} 发布的${msg.kind === 'image' ? '图片' : msg.kind === 'video' ? '视频' : '文件'}`,
+        title: t(`sources.media_${msg.kind}`, { from }),
         summary: msg.text.startsWith('<') ? '' : msg.text.slice(0, 200),
         media: [{ type: msg.kind, name: name ?? msg.messageId, raw: { messageId: msg.messageId, ...(digest ? { sha256: digest.sha256, size: digest.size } : {}) } }],
         externalId: msg.messageId,
@@ -114,7 +115,7 @@ export function itemsOfMessage(msg: MessageLike, from: string, digest?: MediaDig
 
 /** The text rendering of an item, as the relay will send it when no card is possible. */
 export function previewItem(item: CapturedItem, from: string): string {
-  const lines = [`【${from}】${item.title}`];
+  const lines = [t('sources.preview_head', { from, title: item.title })];
   if (item.summary && item.summary !== item.title) lines.push(item.summary.slice(0, 200));
   if (item.url) lines.push(item.url);
   return lines.join('\n');

@@ -16,6 +16,7 @@ import { memberKey } from '../../bot/ledger/member-key.ts';
 import { createLogger } from '../../bot/log.ts';
 import { withBenchDatabase } from './_database.ts';
 import { contentSettings } from '../../bot/core/settings.ts';
+import { groupInbound } from '../../bot/core/inbound.ts';
 
 const arg = (name: string, dflt: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -102,7 +103,7 @@ await withBenchDatabase('ledger', 4, async (db) => {
         messageId: `m${i}`, roomId: `room-${g}`, topic: '', senderId: `s${i}`, senderName: `家长${Math.floor(i / INGEST_GROUPS)}`,
         senderIsBot: false, self: false, kind: 'text', text: texts[i % texts.length], at: now,
       };
-      await ingest.group!(msg, account);
+      await ingest.group!(groupInbound(ctx, msg, account));
       if (i % 1000 === 999) await new Promise((r) => setImmediate(r)); // let the flush run, as with real events
     }
     await ingest.drain();

@@ -76,7 +76,7 @@ beforeAll(async () => {
     inbox.handler,
     createRegistryHandler(ctx),
     { name: 'rooms', room: async (e) => void rooms.push(e) },
-  ], log);
+  ], { ...ctx, log });
   adapter = attachAdapter({ wechaty, account, pipeline, clock: ctx.clock, log, staleBefore: new Date(Date.now() - 60_000) });
   const loggedIn = new Promise((resolve) => wechaty.once('login', resolve));
   await wechaty.start();

@@ -179,7 +179,8 @@ describe('demo: two schools, two accounts, two days at the start of the spring s
       SELECT g.status::text AS status, array_agg(d.status::text ORDER BY d.id) AS deliveries
         FROM chat_group g LEFT JOIN delivery d ON d.group_id = g.id WHERE g.topic = '测试中学初二(1)班家长群' GROUP BY g.id`);
     expect(rows[0].status).toBe('left');
-    expect(rows[0].deliveries.every((s) => s === 'skipped')).toBe(true);
+    expect(rows[0].deliveries.length).toBeGreaterThan(0);
+    expect(rows[0].deliveries.filter((s) => s !== 'skipped')).toEqual([]);
     expect(r.world.roomSends.filter((s) => s.topic === '测试中学初二(1)班家长群' && s.at > new Date('2026-03-02T02:00:00Z'))).toEqual([]);
     expect(r.report.groups).toMatchObject({ total: 5, left: 1 });
   });
@@ -219,12 +220,14 @@ describe('demo: re-login with new ids and an urgent admin post', () => {
     const { rows } = await db.pool.query<{ kind: string; sent_at: Date }>(`
       SELECT g.kind::text AS kind, d.sent_at FROM delivery d JOIN chat_group g ON g.id = d.group_id JOIN post p ON p.id = d.post_id
        WHERE p.urgent AND d.status = 'sent' AND g.kind = 'parent'`);
-    for (const row of rows) expect(local(row.sent_at).hm < '12:00', local(row.sent_at).hm).toBe(true);
+    expect(rows.length).toBeGreaterThan(0);
+    expect(rows.map((row) => local(row.sent_at).hm).filter((hm) => hm >= '12:00')).toEqual([]);
     const after = r.report.posts.find((p) => p.title.includes('假老师'))!;
     expect(after.groups.sent).toBe(after.groups.planned);
     expect(after.confirmed).toBeGreaterThan(0);
     const ids = await db.pool.query<{ room_id: string }>(`SELECT room_id FROM chat_group WHERE status = 'active'`);
-    expect(ids.rows.every((x) => x.room_id.includes('-e1-'))).toBe(true);
+    expect(ids.rows.length).toBeGreaterThan(0);
+    expect(ids.rows.map((x) => x.room_id).filter((id) => !id.includes('-e1-'))).toEqual([]);
   });
 });
 

@@ -68,17 +68,17 @@ beforeAll(async () => {
     createRegistryHandler(ctx),
     {
       name: 'recorder',
-      group: async (m) => {
-        seen.group.push(m);
+      group: async ({ msg }) => {
+        seen.group.push(msg);
         return true;
       },
-      private: async (m) => {
-        seen.private.push(m);
+      private: async ({ msg }) => {
+        seen.private.push(msg);
         return true;
       },
       room: async (e) => void seen.room.push(e),
     },
-  ], log);
+  ], ctx);
   adapter = attachAdapter({ wechaty, account, pipeline, clock: ctx.clock, log, staleBefore: new Date(Date.now() - 60_000) });
   const loggedIn = new Promise((resolve) => wechaty.once('login', resolve));
   await wechaty.start();

@@ -89,7 +89,7 @@ export async function chatWorld(opts: WorldOptions) {
       createRegistryHandler(ctx),
       ...(opts.handlers ?? []),
     ],
-    captured.log,
+    { ...ctx, log: captured.log },
   );
   const adapter: WechatAdapter = attachAdapter({ wechaty, account, pipeline, clock, log: captured.log, staleBefore: new Date(Date.now() - 60_000) });
   await wechaty.start();

@@ -7,6 +7,7 @@ import { adminUrl, freshDb, type TestDb } from '../helpers/db.ts';
 import { captureLog } from '../helpers/log.ts';
 import { account, appContext, deliver, group, makeAccount, post, recordingChat, REF_TIME, unit } from '../helpers/ledger-fixture.ts';
 import { connect } from '../../bot/db/client.ts';
+import { groupInbound } from '../../bot/core/inbound.ts';
 
 let db: TestDb;
 let acc: Account;
@@ -81,7 +82,7 @@ function member(name: string) {
           at: h(2),
           ...extra,
         };
-        const consumed = await ledger.group!(msg, acc);
+        const consumed = await ledger.group!(groupInbound(appContext(db, cap.log), msg, acc));
         await ledger.flush();
         return consumed;
       },
@@ -185,8 +186,8 @@ describe('read confirmations', () => {
   it('a burst of replies is written in batches and counted exactly', async () => {
     const burst = createConfirmations(appContext(db, cap.log), { flushMs: 60_000, batchSize: 50 });
     for (let i = 0; i < 120; i++) {
-      await burst.group!({ messageId: `b${i}`, roomId: 'room-c33', topic: '', senderId: `s${i}`, senderName: `家长${i}`, senderIsBot: false, self: false, kind: 'text', text: i % 2 ? '收到' : '已阅', at: h(2) }, acc);
-      await burst.group!({ messageId: `d${i}`, roomId: 'room-c33', topic: '', senderId: `s${i}`, senderName: `家长${i}`, senderIsBot: false, self: false, kind: 'text', text: '已阅', at: h(2.5) }, acc);
+      await burst.group!(groupInbound(appContext(db, cap.log), { messageId: `b${i}`, roomId: 'room-c33', topic: '', senderId: `s${i}`, senderName: `家长${i}`, senderIsBot: false, self: false, kind: 'text', text: i % 2 ? '收到' : '已阅', at: h(2) }, acc));
+      await burst.group!(groupInbound(appContext(db, cap.log), { messageId: `d${i}`, roomId: 'room-c33', topic: '', senderId: `s${i}`, senderName: `家长${i}`, senderIsBot: false, self: false, kind: 'text', text: '已阅', at: h(2.5) }, acc));
     }
     await burst.drain();
     expect((await counter(p1.id, otherClass)).confirmed).toBe(120);
@@ -204,7 +205,7 @@ describe('when the database is briefly unavailable', () => {
     const ctx = { ...appContext(db, cap.log), db: { ...own } };
     const ingest = createConfirmations(ctx, { flushMs: 60_000 });
     const say = (i: number, text = '已阅') =>
-      ingest.group!({ messageId: `o${i}`, roomId: 'room-c32', topic: '', senderId: `x${i}`, senderName: `断网家长${i}`, senderIsBot: false, self: false, kind: 'text', text, at: h(2) }, acc);
+      ingest.group!(groupInbound(appContext(db, cap.log), { messageId: `o${i}`, roomId: 'room-c32', topic: '', senderId: `x${i}`, senderName: `断网家长${i}`, senderIsBot: false, self: false, kind: 'text', text, at: h(2) }, acc));
     try {
       await say(0);
       await ingest.flush();
@@ -232,7 +233,7 @@ describe('when the database is briefly unavailable', () => {
   it('bounds the buffer and logs when it drops', async () => {
     const ingest = createConfirmations(appContext(db, cap.log), { flushMs: 60_000, maxBuffered: 5 });
     for (let i = 0; i < 8; i++) {
-      await ingest.group!({ messageId: `f${i}`, roomId: 'room-c32', topic: '', senderId: `y${i}`, senderName: `满员${i}`, senderIsBot: false, self: false, kind: 'text', text: '收到', at: h(2) }, acc);
+      await ingest.group!(groupInbound(appContext(db, cap.log), { messageId: `f${i}`, roomId: 'room-c32', topic: '', senderId: `y${i}`, senderName: `满员${i}`, senderIsBot: false, self: false, kind: 'text', text: '收到', at: h(2) }, acc));
     }
     expect(ingest.stats()).toMatchObject({ buffered: 5, dropped: 3 });
     expect(cap.messages()).toContain('confirmation buffer full: dropping the oldest replies');

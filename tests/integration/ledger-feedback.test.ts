@@ -14,6 +14,7 @@ import { captureLog } from '../helpers/log.ts';
 import { account, appContext, deliver, group, makeAccount, post, recordingChat, REF_TIME, unit } from '../helpers/ledger-fixture.ts';
 import { cronOf, ScheduleSlot } from '../../bot/core/scheduler.ts';
 import { jobContext } from '../helpers/job-context.ts';
+import { groupInbound } from '../../bot/core/inbound.ts';
 
 let db: TestDb;
 let acc: Account;
@@ -47,7 +48,7 @@ beforeAll(async () => {
   ctx = appContext(db, cap.log);
   const ingest = createConfirmations(ctx);
   for (const [name, text] of [['王小明妈妈', '王小明妈妈收到'], ['刘老师', '已阅']]) {
-    await ingest.group!(msg(name, text, 'room-41'), acc);
+    await ingest.group!(groupInbound(ctx, msg(name, text, 'room-41'), acc));
   }
   await ingest.drain();
 });
@@ -60,7 +61,7 @@ function msg(senderName: string, text: string, roomId = 'room-41'): GroupMessage
 /** `await says('刘老师', '#统计')` → what the bot answered in the room (through the real router). */
 async function says(name: string, text: string, roomId = 'room-41'): Promise<string | undefined> {
   const before = rec.said.length;
-  const consumed = await createCommandHandler(ctx).group!(msg(name, text, roomId), acc);
+  const consumed = await createCommandHandler(ctx).group!(groupInbound(ctx, msg(name, text, roomId), acc));
   expect(consumed).toBe(true);
   return rec.said.slice(before).find((m) => m.room && m.to === roomId)?.text;
 }
@@ -158,7 +159,7 @@ describe('reminders', () => {
 
     // 李华爸爸 confirms; the second round names the other two and lists the group for the school.
     const ingest = createConfirmations(ctx);
-    await ingest.group!({ ...msg('李华爸爸', '已阅'), at: new Date('2026-03-03T20:00:00+08:00') }, acc);
+    await ingest.group!(groupInbound(ctx, { ...msg('李华爸爸', '已阅'), at: new Date('2026-03-03T20:00:00+08:00') }, acc));
     await ingest.drain();
     rec.said.length = 0;
     ctx.clock.set('2026-03-04T19:30:00+08:00');
