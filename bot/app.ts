@@ -7,6 +7,7 @@ import type { Settings } from './core/settings.ts';
 import type { Db } from './db/client.ts';
 import type { Logger } from './log.ts';
 import { groupInbound, privateInbound, type GroupInbound, type PrivateInbound } from './core/inbound.ts';
+import { inboundFailed, type DatabaseOutage } from './core/outage.ts';
 
 /** Shared by everything in one process. */
 export interface AppContext {
@@ -49,9 +50,14 @@ export interface InboundHandler {
   room?: (event: RoomEvent, account: Account) => Promise<void>;
 }
 
-/** Runs handlers in order with a per-handler error boundary; one context per message for all of them. */
-export function createPipeline(handlers: InboundHandler[], ctx: Pick<AppContext, 'db' | 'clock' | 'log'>) {
+/**
+ * Runs handlers in order with a per-handler error boundary; one context per message for all of them.
+ * With `outage`, a failure because the database cannot be reached is that module's to log (once per
+ * outage) and answer (bot/core/outage.ts).
+ */
+export function createPipeline(handlers: InboundHandler[], ctx: Pick<AppContext, 'db' | 'clock' | 'log'>, opts: { outage?: DatabaseOutage } = {}) {
   const plog = ctx.log.child({ name: 'inbound' });
+  const outage = opts.outage;
   async function run<C extends GroupInbound | PrivateInbound>(kind: C['where'], ic: C): Promise<void> {
     for (const h of handlers) {
       const fn = h[kind] as ((c: C) => Promise<boolean>) | undefined;
@@ -59,6 +65,8 @@ export function createPipeline(handlers: InboundHandler[], ctx: Pick<AppContext,
       try {
         if (await fn(ic)) return;
       } catch (err) {
+        // The next handlers still run: confirmations, for one, are kept in memory through an outage.
+        if (outage && (await inboundFailed(outage, err, ic, h.name))) continue;
         plog.error({ err, handler: h.name, account: ic.account.name }, 'inbound handler failed; continuing with the next');
       }
     }
@@ -75,6 +83,7 @@ export function createPipeline(handlers: InboundHandler[], ctx: Pick<AppContext,
           await h.room(event, account);
         } catch (err) {
           ok = false;
+          if (outage?.failed(err, h.name)) continue;
           plog.error({ err, handler: h.name, event: event.type }, 'room event handler failed');
         }
       }

@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { DatabaseOutage } from './core/outage.ts';
 import { createPipeline, type Account, type AppContext, type InboundHandler, type Pipeline } from './app.ts';
 import type { Logger } from './log.ts';
 import { createCommandHandler } from './commands/registry.ts';
@@ -123,6 +124,7 @@ export async function startRuntime(ctx: AppContext, bots: RuntimeBot[], opts: Ru
   };
   const confirmations = createConfirmations(ctx, { windowMs: ctx.settings.ledger.windowMs });
   const activities = createActivityInbox(ctx);
+  const outage = new DatabaseOutage({ probe: () => ctx.db.pool.query('SELECT 1'), log: ctx.log });
   const pipeline = createPipeline(
     [
       createCommandHandler(ctx, { sources: { config: sources, onPostCaptured }, onGroupActivated, activities: activities.services }),
@@ -134,6 +136,7 @@ export async function startRuntime(ctx: AppContext, bots: RuntimeBot[], opts: Ru
       ...(opts.handlers ?? []),
     ],
     ctx,
+    { outage },
   );
 
   const accounts: Account[] = [];
@@ -199,6 +202,7 @@ export async function startRuntime(ctx: AppContext, bots: RuntimeBot[], opts: Ru
       await confirmations.stop();
       await Promise.all(locks.map((l) => l.stop()));
       activities.stop();
+      outage.stop();
     },
   };
 }

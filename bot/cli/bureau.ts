@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import type { Command } from 'commander';
 import { dateTime } from '../core/time.ts';
 import { UserError } from '../errors.ts';
-import { t } from '../i18n.ts';
+import { list, t } from '../i18n.ts';
 import { ROLES, type Role } from '../http/tokens.ts';
 import type { ReportData } from '../reports/build.ts';
 import { idFrom } from '../db/ids.ts';
@@ -52,7 +52,7 @@ export function registerBureau(program: Command): void {
           out(t('token.none'));
           return;
         }
-        out(formatTable(['ID', '名称', '角色', '单位', '创建', '最近使用', '状态'], rows.map((r) => [r.id, r.name, t(`token.roles.${r.role}`), r.orgUnit.name, day(r.createdAt, config.timeZone), day(r.lastUsedAt, config.timeZone), r.revokedAt ? t('token.state_revoked', { at: day(r.revokedAt, config.timeZone) }) : t('token.state_valid')]), [0]));
+        out(formatTable(list('cli.headers.tokens'), rows.map((r) => [r.id, r.name, t(`token.roles.${r.role}`), r.orgUnit.name, day(r.createdAt, config.timeZone), day(r.lastUsedAt, config.timeZone), r.revokedAt ? t('token.state_revoked', { at: day(r.revokedAt, config.timeZone) }) : t('token.state_valid')]), [0]));
       });
     });
 
@@ -131,7 +131,7 @@ function printReport(out: (l?: string) => void, d: ReportData, created: boolean,
   out(t('report.figures', { cases: d.figures.cases, losses: d.figures.lossesYuan }));
   if (d.units.length) {
     out();
-    out(formatTable(['单位', '群数', '应确认', '已确认', '覆盖率', ''], d.units.map((u) => [u.name, u.groups, u.members, u.confirmed, fmtPct(u.pct), u.below ? t('report.below') : '']), [1, 2, 3, 4]));
+    out(formatTable(list('cli.headers.report_units'), d.units.map((u) => [u.name, u.groups, u.members, u.confirmed, fmtPct(u.pct), u.below ? t('report.below') : '']), [1, 2, 3, 4]));
   }
   const notes = coverageNotes(d.coverage);
   if (notes) out(notes.trimStart());

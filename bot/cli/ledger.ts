@@ -3,49 +3,50 @@
 import type { Command } from 'commander';
 import { DEFAULT_TIME_ZONE, localMidnight, shortTime } from '../core/time.ts';
 import { UserError } from '../errors.ts';
-import { t } from '../i18n.ts';
+import { list, t } from '../i18n.ts';
 import { MAX_ID } from '../db/ids.ts';
 import { formatPct, type CoverageTotals, type PostCoverage, type PostOverview } from '../ledger/coverage.ts';
 import { withDb } from './context.ts';
 import { formatTable } from './table.ts';
 
-const KIND_ZH: Record<string, string> = { work: '工作群', parent: '家长群' };
-const BY_ZH: Record<string, string> = { county: '县区', school: '单位', group: '群' };
+const kindText = (kind: string | null) => (kind === 'work' || kind === 'parent' ? t(`cli.group_kinds.${kind}`) : '');
+const byText = (by: string) => t(`cli.by.${by}`);
 
 /** Members at delivery, with "+N?" for groups whose member count is unknown. */
-function membersCell(t: CoverageTotals): string | number {
-  return t.groupsUnknownSize ? `${t.members}+${t.groupsUnknownSize}群?` : t.members;
+function membersCell(x: CoverageTotals): string | number {
+  return x.groupsUnknownSize ? t('cli.members_unknown', { members: x.members, groups: x.groupsUnknownSize }) : x.members;
 }
 
 /** Lines under a table: groups of unknown size and staff not counted (nothing when there are none). */
-export function coverageNotes(t: CoverageTotals): string {
+export function coverageNotes(x: CoverageTotals): string {
   const notes: string[] = [];
-  if (t.groupsUnknownSize) notes.push(`* ${t.groupsUnknownSize} 个群送达时人数未知:不计入应确认和覆盖率,这些群另有 ${t.confirmedUnknownSize} 人确认`);
-  if (t.staff) notes.push(`* 家长群中的班主任和学校教职工(共 ${t.staff} 人次)不计入应确认`);
+  if (x.groupsUnknownSize) notes.push(t('cli.note_unknown', { groups: x.groupsUnknownSize, confirmed: x.confirmedUnknownSize }));
+  if (x.staff) notes.push(t('cli.note_staff', { staff: x.staff }));
   return notes.length ? `\n${notes.join('\n')}` : '';
 }
 
 /** The coverage table: one row per county / unit / group, then the total over the scope. */
 export function formatCoverage(c: PostCoverage, timeZone = DEFAULT_TIME_ZONE): string {
-  const head = `${c.post.code}《${c.post.title}》 按${BY_ZH[c.by]}统计${c.belowPct !== undefined ? `(仅列出覆盖率低于 ${c.belowPct}% 的)` : ''}`;
-  const lead = c.by === 'group' ? ['群', '类型', '单位', '县区'] : c.by === 'school' ? ['单位', '县区'] : ['县区'];
-  const headers = [...lead, '群数', '应确认', '已确认', '覆盖率', '首次确认', '最近确认'];
+  const below = c.belowPct !== undefined ? t('cli.coverage_below', { pct: c.belowPct }) : '';
+  const head = t('cli.coverage_head', { code: c.post.code, title: c.post.title, by: byText(c.by), below });
+  const lead = list(`cli.headers.coverage_${c.by}`);
+  const headers = [...lead, ...list('cli.headers.coverage_measures')];
   const cells = (r: PostCoverage['rows'][number]) => {
-    const lead = c.by === 'group' ? [r.name, KIND_ZH[r.kind ?? ''] ?? '', r.unitName ?? '', r.county ?? ''] : c.by === 'school' ? [r.name, r.county ?? ''] : [r.name];
+    const lead = c.by === 'group' ? [r.name, kindText(r.kind), r.unitName ?? '', r.county ?? ''] : c.by === 'school' ? [r.name, r.county ?? ''] : [r.name];
     return [...lead, r.groups, membersCell(r), r.confirmed, formatPct(r.pct), shortTime(r.firstAt, timeZone), shortTime(r.lastAt, timeZone)];
   };
   const n = lead.length;
-  const total = [`合计`, ...Array(n - 1).fill(''), c.total.groups, membersCell(c.total), c.total.confirmed, formatPct(c.total.pct), shortTime(c.total.firstAt, timeZone), shortTime(c.total.lastAt, timeZone)];
+  const total = [t('cli.total'), ...Array(n - 1).fill(''), c.total.groups, membersCell(c.total), c.total.confirmed, formatPct(c.total.pct), shortTime(c.total.firstAt, timeZone), shortTime(c.total.lastAt, timeZone)];
   const rows = c.rows.map(cells);
-  const body = rows.length ? formatTable(headers, [...rows, total], [n, n + 1, n + 2, n + 3]) : `${formatTable(headers, [total], [n, n + 1, n + 2, n + 3])}\n(没有低于目标的${BY_ZH[c.by]})`;
+  const body = rows.length ? formatTable(headers, [...rows, total], [n, n + 1, n + 2, n + 3]) : `${formatTable(headers, [total], [n, n + 1, n + 2, n + 3])}\n${t('cli.coverage_none_below', { by: byText(c.by) })}`;
   return `${head}\n\n${body}${coverageNotes(c.total)}`;
 }
 
 /** The posts table. */
 export function formatPosts(rows: PostOverview[], timeZone = DEFAULT_TIME_ZONE): string {
-  if (!rows.length) return '(没有推送)';
+  if (!rows.length) return t('cli.no_posts');
   return formatTable(
-    ['编号', '标题', '采集时间', '已送达群', '待发送', '应确认', '已确认', '覆盖率'],
+    list('cli.headers.posts'),
     rows.map((p) => [p.code, p.title.length > 24 ? `${p.title.slice(0, 23)}…` : p.title, shortTime(p.capturedAt, timeZone), p.groups, p.pending, membersCell(p), p.confirmed, formatPct(p.pct)]),
     [3, 4, 5, 6, 7],
   );
@@ -53,12 +54,14 @@ export function formatPosts(rows: PostOverview[], timeZone = DEFAULT_TIME_ZONE):
 
 // Built on first use: zod takes a noticeable time to load, and `--help` should not wait for it.
 // Option errors are shown as they are: Chinese first, like the rest of the CLI's messages.
+const unitId = (z: typeof import('zod').z, option: string) =>
+  z.coerce.number({ message: t('cli.options.unit_number', { option }) }).int().positive().max(MAX_ID, { message: t('cli.options.unit_id', { option }) }).optional();
 const coverageOpts = (z: typeof import('zod').z) => z.object({
-  by: z.enum(['county', 'school', 'group'], { message: '--by 只能是 county、school 或 group' }).default('county'),
-  below: z.coerce.number({ message: '--below 需要一个百分数,例如 100' }).min(0, { message: '--below 须在 0 到 100 之间' }).max(100, { message: '--below 须在 0 到 100 之间' }).optional(),
-  county: z.coerce.number({ message: '--county 需要单位编号(见 `antifraud org list`)' }).int().positive().max(MAX_ID, { message: '--county 不是单位编号(见 `antifraud org list`)' }).optional(),
-  school: z.coerce.number({ message: '--school 需要单位编号(见 `antifraud org list`)' }).int().positive().max(MAX_ID, { message: '--school 不是单位编号(见 `antifraud org list`)' }).optional(),
-  limit: z.coerce.number({ message: '--limit 需要行数,例如 200' }).int({ message: '--limit 须为整数' }).positive({ message: '--limit 至少为 1' }).optional(),
+  by: z.enum(['county', 'school', 'group'], { message: t('cli.options.by') }).default('county'),
+  below: z.coerce.number({ message: t('cli.options.below_number') }).min(0, { message: t('cli.options.below_range') }).max(100, { message: t('cli.options.below_range') }).optional(),
+  county: unitId(z, '--county'),
+  school: unitId(z, '--school'),
+  limit: z.coerce.number({ message: t('cli.options.limit_number') }).int({ message: t('cli.options.limit_int') }).positive({ message: t('cli.options.limit_min') }).optional(),
   json: z.boolean().optional(),
 });
 

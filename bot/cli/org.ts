@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import type { Command } from 'commander';
 import { UserError } from '../errors.ts';
 import { idFrom } from '../db/ids.ts';
-import { t } from '../i18n.ts';
+import { list, t } from '../i18n.ts';
 import { withDb } from './context.ts';
 import { formatTable } from './table.ts';
 
@@ -47,7 +47,7 @@ export function registerOrg(program: Command): void {
         out(t(opts.dryRun ? 'org.would_create' : 'org.created', { created: result.created.length, unchanged: result.unchanged }));
         if (result.created.length) {
           out();
-          out(formatTable(['单位', '类型', '上级', '登记码'], result.created.map((c) => [c.name, kindText(c.kind), c.path.split(' / ').slice(0, -1).join(''), opts.dryRun ? t('org.dry_run_code') : c.code])));
+          out(formatTable(list('cli.headers.org_created'), result.created.map((c) => [c.name, kindText(c.kind), c.path.split(' / ').slice(0, -1).join(''), opts.dryRun ? t('org.dry_run_code') : c.code])));
           if (!opts.dryRun) {
             out();
             out(t('org.codes_once'));
@@ -74,7 +74,7 @@ export function registerOrg(program: Command): void {
           out(t('org.none'));
           return;
         }
-        out(formatTable(['ID', '单位', '类型', '上级', '群数', '登记码'], units.map((u) => [u.id, u.name + (u.sample ? ` ${t('org.sample')}` : ''), kindText(u.kind), u.parent?.name ?? '', u._count.groups, u.codeHash ? t('org.code_issued') : '—']), [0, 4]));
+        out(formatTable(list('cli.headers.org_list'), units.map((u) => [u.id, u.name + (u.sample ? ` ${t('org.sample')}` : ''), kindText(u.kind), u.parent?.name ?? '', u._count.groups, u.codeHash ? t('org.code_issued') : '—']), [0, 4]));
       });
     });
 

@@ -2,20 +2,19 @@
 import type { Command } from 'commander';
 import { dateTime } from '../core/time.ts';
 import { UserError } from '../errors.ts';
-import { t } from '../i18n.ts';
+import { list, t } from '../i18n.ts';
 import type { DeliveryRow } from '../relay/report.ts';
 import { withDb } from './context.ts';
 import { formatTable } from './table.ts';
 
-const STATUS_ZH: Record<string, string> = {
-  pending: '待发送', sending: '发送中', sent: '已发送', failed: '失败', unknown: '未知', skipped: '跳过',
-};
+const STATUSES = ['pending', 'sending', 'sent', 'failed', 'unknown', 'skipped'];
+const statusText = (s: string) => (STATUSES.includes(s) ? t(`cli.statuses.${s}`) : s);
 
 function table(rows: DeliveryRow[], tz: string): string {
   const time = (d: Date | null) => dateTime(d, tz);
   return formatTable(
-    ['群', '类型', '单位', '账号', '状态', '次数', '计划', '发送', '人数', '方式', '原因'],
-    rows.map((r) => [r.group, r.kind, r.unit, r.account, STATUS_ZH[r.status] ?? r.status, r.attempts, time(r.dueAt), time(r.sentAt), r.membersAtSend ?? '', r.rendering ?? '', r.error ?? '']),
+    list('cli.headers.deliveries'),
+    rows.map((r) => [r.group, r.kind, r.unit, r.account, statusText(r.status), r.attempts, time(r.dueAt), time(r.sentAt), r.membersAtSend ?? '', r.rendering ?? '', r.error ?? '']),
     [5, 8],
   );
 }
@@ -52,7 +51,7 @@ export function registerRelay(program: Command): void {
         if (opts.json) return out(JSON.stringify(log, null, 2));
         const count = (s: string) => log.rows.filter((r) => r.status === s).length;
         out(`${code.toUpperCase()}《${log.title}》`);
-        out(t('cli.deliveries_counts', { groups: log.rows.length, counts: Object.entries(STATUS_ZH).map(([s, zh]) => `${zh} ${count(s)}`).join(',') }));
+        out(t('cli.deliveries_counts', { groups: log.rows.length, counts: STATUSES.map((s) => `${statusText(s)} ${count(s)}`).join(',') }));
         if (log.rows.length) {
           out();
           out(table(log.rows, config.timeZone));
@@ -61,7 +60,6 @@ export function registerRelay(program: Command): void {
     });
 }
 
-const STATUSES = Object.keys(STATUS_ZH);
 
 async function exportList(pool: import('pg').Pool, code: string, opts: { csv?: string; xlsx?: string; status?: string }, tz: string): Promise<void> {
   const [{ deliveryListFile, deliveryListRows, EXPORT_STATUSES }, fs] = await Promise.all([import('../relay/delivery-export.ts'), import('node:fs')]);

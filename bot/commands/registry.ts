@@ -1,6 +1,7 @@
 // The command table and the router. Each command is its own module; add one line to COMMANDS.
 import type { AppContext, InboundHandler } from '../app.ts';
 import type { GroupInbound, PrivateInbound } from '../core/inbound.ts';
+import { isDatabaseDown } from '../core/outage.ts';
 import { UserError } from '../errors.ts';
 import { t } from '../i18n.ts';
 import { createRegistration } from '../registry/registration.ts';
@@ -76,6 +77,8 @@ export async function runCommand(table: Command[], parsed: ParsedCommand, deps: 
     return await cmd.handler(input.data as never, deps);
   } catch (err) {
     if (err instanceof UserError) return t(err.key, err.params);
+    // The database is away: the inbound pipeline answers "系统繁忙" and logs it once (bot/core/outage.ts).
+    if (isDatabaseDown(err)) throw err;
     deps.ctx.log.child({ name: 'commands' }).error({ err, command: cmd.name, account: deps.account.name }, 'chat command failed');
     return t('registry.sorry');
   }

@@ -158,6 +158,8 @@ export interface EmbeddedOptions {
    * orphaned one; a watchdog stops the server if this process dies. Default: share a running one.
    */
   owner?: boolean;
+  /** A fixed port instead of a free one (tests that stop the server and start it again). */
+  port?: number;
 }
 
 /** Starts (and on first use initialises) the embedded PostgreSQL cluster under dataDir/postgres. */
@@ -172,7 +174,7 @@ export async function startEmbedded(dataDir: string, password: string, log: Logg
     log.debug({ port: shared }, 'using the embedded database another process started');
     return { port: shared, url: url(shared), stop: async () => undefined };
   }
-  const port = await freePort();
+  const port = opts.port ?? (await freePort());
   const isRoot = os.userInfo().uid === 0;
   if (isRoot) {
     // The server runs as the unprivileged postgres user, which must be able to reach its directory.

@@ -190,11 +190,20 @@ export async function currentRoom(pool: Queryable, groupId: number): Promise<str
   return rows[0]?.room_id ?? null;
 }
 
+/** Why rows are left in `sending`: a process stopped, or this one lost its database connection mid-send. */
+export type RecoverCause = 'stopped' | 'database';
+
+const LEFT_BY: Record<RecoverCause, string> = {
+  stopped: 'the sending process stopped while this send was under way',
+  database: 'the database could not be reached while this send was under way (its outcome could not be recorded)',
+};
+
 /**
- * After a crash: rows of this account left in `sending` whose say never began go back to pending;
- * the others may have been sent and become `unknown` (never resent automatically).
+ * After a crash or a database outage: rows of this account left in `sending` whose say never began
+ * go back to pending; the others may have been sent and become `unknown` (never resent
+ * automatically), with the cause in their error.
  */
-export async function recoverSending(pool: Queryable, accountId: number, now: Date): Promise<{ requeued: number; unknown: number }> {
+export async function recoverSending(pool: Queryable, accountId: number, now: Date, cause: RecoverCause = 'stopped'): Promise<{ requeued: number; unknown: number }> {
   const back = await pool.query(
     `UPDATE delivery SET status = 'pending', claimed_by = NULL, claimed_at = NULL, updated_at = $2,
             attempts = GREATEST(attempts - 1, 0)
@@ -203,9 +212,9 @@ export async function recoverSending(pool: Queryable, accountId: number, now: Da
   );
   const unk = await pool.query(
     `UPDATE delivery SET status = 'unknown', updated_at = $2,
-            error = 'the sending process stopped while this send was under way (claimed by ' || COALESCE(claimed_by, '?') || '); not resent automatically'
+            error = $3 || ' (claimed by ' || COALESCE(claimed_by, '?') || '); not resent automatically'
       WHERE bot_account_id = $1 AND status = 'sending' AND rendering IS NOT NULL`,
-    [accountId, now],
+    [accountId, now, LEFT_BY[cause]],
   );
   return { requeued: back.rowCount ?? 0, unknown: unk.rowCount ?? 0 };
 }

@@ -1,8 +1,11 @@
 // The relay worker's third step: write what happened to the delivery log. Every write is guarded
 // by the claim (deliveries.ts finish/release): a worker that lost its claim records nothing and
 // says so. Also the throttle backoff and the refund of a daily-cap slot for a refused send.
+// A write that fails because the database is away is kept in memory and replayed when the worker
+// has its connection back (`replay`), so a send made just before an outage ends `sent`, not `unknown`.
 import type pg from 'pg';
 import type { Clock } from '../clock.ts';
+import { isDatabaseDown } from '../core/outage.ts';
 import type { Logger } from '../log.ts';
 import { finish, refundCap, release, type ClaimedDelivery, type Final, type Queryable } from './deliveries.ts';
 import type { SendResult } from './send.ts';
@@ -36,17 +39,36 @@ export function createRecorder(deps: RecorderDeps) {
   const { q, by, clock, stats, log, book } = deps;
   const s = deps.settings;
   const now = () => clock.now();
+  /** Writes that failed because the database was away, oldest first (see `replay`). */
+  const unrecorded: (() => Promise<void>)[] = [];
+
+  /** Runs a write; if the database is away, keeps it for `replay` (and still throws to the loop). */
+  async function remembered(write: () => Promise<void>): Promise<void> {
+    try {
+      await write();
+    } catch (err) {
+      if (isDatabaseDown(err)) unrecorded.push(write);
+      throw err;
+    }
+  }
 
   function lost(d: ClaimedDelivery, what: string): void {
     log.warn({ post: d.post.code, group: d.groupId, delivery: d.id, by }, `the claim on this delivery was lost (another process recovered it); ${what} not recorded`);
   }
 
+  // The time is taken once: a replayed "sent" keeps the moment of the send (confirmations count from it).
   async function end(d: ClaimedDelivery, status: Final, opts: { error?: string | null; uncount?: boolean }): Promise<void> {
-    if (!(await book(() => finish(q(), { id: d.id, by }, status, { now: now(), ...opts })))) lost(d, `outcome "${status}"`);
+    const at = now();
+    await remembered(async () => {
+      if (!(await book(() => finish(q(), { id: d.id, by }, status, { now: at, ...opts })))) lost(d, `outcome "${status}"`);
+    });
   }
 
   async function back(d: ClaimedDelivery, opts: { dueAt?: Date; error?: string | null; uncount: boolean }): Promise<void> {
-    if (!(await book(() => release(q(), [d.id], by, { now: now(), ...opts })))) lost(d, 'release');
+    const at = now();
+    await remembered(async () => {
+      if (!(await book(() => release(q(), [d.id], by, { now: at, ...opts })))) lost(d, 'release');
+    });
   }
 
   async function throttle(error: string): Promise<Date> {
@@ -57,6 +79,20 @@ export function createRecorder(deps: RecorderDeps) {
   }
 
   return {
+    /**
+     * Writes what could not be written while the database was away (in order); returns how many.
+     * Run on the worker's new connection before recoverSending, which would call those rows unknown.
+     */
+    async replay(): Promise<number> {
+      let n = 0;
+      while (unrecorded.length) {
+        await unrecorded[0]();
+        unrecorded.shift();
+        n++;
+      }
+      return n;
+    },
+
     /** The group cannot get it: `skipped` with the reason (the claim's attempt is taken back). */
     async skipped(d: ClaimedDelivery, reason: string): Promise<Outcome> {
       await end(d, 'skipped', { error: reason, uncount: true });
@@ -110,17 +146,17 @@ export function createRecorder(deps: RecorderDeps) {
         return 'done';
       }
       if (r.outcome === 'unknown') {
-        await end(d, 'unknown', { error: `may have been sent, not resent automatically: ${r.error}` });
         stats.unknown++;
+        await end(d, 'unknown', { error: `may have been sent, not resent automatically: ${r.error}` });
         dlog.warn({ err: r.error }, 'send outcome unknown; reported, never resent automatically');
         if (!r.throttled) return 'done';
         await throttle(r.error);
         return 'throttled';
       }
       if (r.followUpError) dlog.warn({ err: r.followUpError }, 'follow-up message failed');
-      await end(d, 'sent', { error: r.followUpError });
       stats.sent++;
       stats.lastSendAt = performance.now();
+      await end(d, 'sent', { error: r.followUpError });
       if (!r.throttled) return 'sent';
       await throttle(r.followUpError!);
       return 'throttled';

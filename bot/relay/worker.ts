@@ -13,7 +13,7 @@ import type { Logger } from '../log.ts';
 import { readAudience } from '../ledger/audience.ts';
 import { AccountLock, type SenderLock } from './account-lock.ts';
 import { decide } from './decide.ts';
-import { beginSend, claimDue, currentRoom, freshDue, recoverSending, type ClaimedDelivery } from './deliveries.ts';
+import { beginSend, claimDue, currentRoom, freshDue, recoverSending, type ClaimedDelivery, type RecoverCause } from './deliveries.ts';
 import { Pacer } from './pacer.ts';
 import { fanoutProgress, formatProgress } from './progress.ts';
 import { createRecorder, type Outcome } from './record.ts';
@@ -107,13 +107,18 @@ export function startWorker(ctx: AppContext, account: Account, opts: WorkerOptio
 
   async function acquireLock(): Promise<boolean> {
     let waitingLogged = false;
+    let unreachable = 0;
     while (!stopping) {
       try {
-        if (await lock.tryTake()) return true;
+        if (await lock.tryTake()) {
+          if (unreachable) log.info({ attempts: unreachable }, 'the database answers again; sending goes on');
+          return true;
+        }
         if (!waitingLogged) log.warn('another process is sending for this account; standing by until it stops');
         waitingLogged = true;
       } catch (err) {
-        log.error({ err: errorText(err) }, 'cannot reach the database to take the account lock; retrying');
+        // Once per outage, not once per poll.
+        if (!unreachable++) log.error({ err: errorText(err) }, 'cannot reach the database to take the account lock; retrying until it answers');
       }
       await idle(s.pollMs);
     }
@@ -218,17 +223,22 @@ export function startWorker(ctx: AppContext, account: Account, opts: WorkerOptio
   async function loop(): Promise<void> {
     if (!(await acquireLock())) return;
     let needRecover = true;
+    let cause: RecoverCause = 'stopped';
     while (!stopping) {
       if (lock.lost) {
         log.warn('the database connection holding the account lock failed; taking the lock again');
         lock.drop();
         if (!(await acquireLock())) return;
         needRecover = true;
+        cause = 'database';
       }
       try {
         if (needRecover) {
-          const rec = await recoverSending(q(), account.id, now());
-          if (rec.requeued || rec.unknown) log.warn(rec, 'recovered deliveries left in sending (by a stopped process or a failed connection)');
+          // What this worker learnt while the database was away first, then the rows nobody can tell.
+          const replayed = await record.replay();
+          if (replayed) log.info({ replayed }, 'recorded the outcomes of sends made while the database was away');
+          const rec = await recoverSending(q(), account.id, now(), cause);
+          if (rec.requeued || rec.unknown) log.warn({ ...rec, cause }, 'recovered deliveries left in sending (by a stopped process or a failed connection)');
           needRecover = false;
         }
         const { rows } = await pool.query<{ throttled_until: Date | null; sent_day: string | null; sent_today: number; login_name: string | null }>(

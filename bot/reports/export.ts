@@ -1,11 +1,12 @@
-// CSV and XLSX exports of reports and of a post's coverage: Chinese headers, one row per unit,
-// a totals row, and no names of people (unit names and group topics only).
+// CSV and XLSX exports of reports and of a post's coverage: Chinese headers (content/locales/zh-CN/
+// exports.yml), one row per unit, a totals row, and no names of people (unit names and group topics only).
 import type ExcelJS from 'exceljs';
 import type { ReportData } from './build.ts';
+import { t } from '../i18n.ts';
 import { sumTotals, type CoverageBy, type CoverageRow, type CoverageTotals } from '../ledger/coverage.ts';
 
-const BY_ZH: Record<CoverageBy, string> = { county: '县区', school: '单位', group: '群' };
-const KIND_ZH: Record<string, string> = { monthly: '月报', half_year: '半年报', annual: '年报' };
+const col = (k: string) => t(`export.columns.${k}`);
+const item = (k: string) => t(`export.summary.${k}`);
 
 /**
  * Header and rows of a coverage table (shared by CSV and XLSX), with the ledger's coverage rule:
@@ -13,19 +14,20 @@ const KIND_ZH: Record<string, string> = { monthly: '月报', half_year: '半年�
  * and the owners and school staff present in parent groups are shown, not counted.
  */
 export function coverageTable(by: CoverageBy, rows: CoverageRow[], totals: CoverageTotals): { header: string[]; body: (string | number)[][] } {
-  const apart = ['人数未知的送达', '其中已确认', '不计的班主任和教职工(人次)'];
-  const header = by === 'group'
-    ? ['群', '班级', '所属单位', '送达人数', '已确认', '覆盖率(%)', '未达标', ...apart]
-    : [BY_ZH[by], '群数', '送达人数', '已确认', '覆盖率(%)', '未达标', ...apart];
-  const extra = (t: CoverageTotals) => [t.groupsUnknownSize, t.confirmedUnknownSize, t.staff];
+  const apart = [col('unknown'), col('unknown_confirmed'), col('staff')];
+  const measures = [col('members'), col('confirmed'), col('pct'), col('below'), ...apart];
+  const header = by === 'group' ? [col('group'), col('class'), col('unit'), ...measures] : [t(`export.by.${by}`), col('groups'), ...measures];
+  const extra = (x: CoverageTotals) => [x.groupsUnknownSize, x.confirmedUnknownSize, x.staff];
+  const yes = t('export.yes');
   const body = rows.map((r) =>
     by === 'group'
-      ? [r.name, r.className ?? '', r.unitName ?? '', r.groupsUnknownSize ? '未知' : r.members, r.confirmed, r.pct ?? '', r.below ? '是' : '', ...extra(r)]
-      : [r.name, r.groups, r.members, r.confirmed, r.pct ?? '', r.below ? '是' : '', ...extra(r)],
+      ? [r.name, r.className ?? '', r.unitName ?? '', r.groupsUnknownSize ? t('export.unknown_size') : r.members, r.confirmed, r.pct ?? '', r.below ? yes : '', ...extra(r)]
+      : [r.name, r.groups, r.members, r.confirmed, r.pct ?? '', r.below ? yes : '', ...extra(r)],
   );
+  const total = t('export.total');
   body.push(by === 'group'
-    ? ['合计', '', '', totals.members, totals.confirmed, totals.pct ?? '', '', ...extra(totals)]
-    : ['合计', totals.groups, totals.members, totals.confirmed, totals.pct ?? '', '', ...extra(totals)]);
+    ? [total, '', '', totals.members, totals.confirmed, totals.pct ?? '', '', ...extra(totals)]
+    : [total, totals.groups, totals.members, totals.confirmed, totals.pct ?? '', '', ...extra(totals)]);
   return { header, body };
 }
 
@@ -62,33 +64,33 @@ async function newWorkbook(): Promise<ExcelJS.Workbook> {
 export async function coverageXlsx(title: string, by: CoverageBy, rows: CoverageRow[], totals: CoverageTotals): Promise<Buffer> {
   const wb = await newWorkbook();
   const { header, body } = coverageTable(by, rows, totals);
-  addSheet(wb, '覆盖率', header, body);
-  wb.getWorksheet('覆盖率')!.headerFooter.oddHeader = title;
+  addSheet(wb, t('export.sheets.coverage'), header, body).headerFooter.oddHeader = title;
   return Buffer.from(await wb.xlsx.writeBuffer());
 }
 
 /** The summary lines of a report as [item, value] pairs. */
 export function reportSummary(r: ReportData): (string | number)[][] {
+  const notSent = t('export.not_sent');
   return [
-    ['报告', `${r.unit.name} ${r.period} ${KIND_ZH[r.kind] ?? r.kind}`],
-    ['统计区间', `${r.window.from} 至 ${r.window.to}`],
-    ['截止日期', r.deadline],
-    ['生成时间', r.generatedAt],
-    ['转发文章数', r.posts.total],
-    ['覆盖群数', r.groupsReached],
-    ['送达人数', r.coverage.members],
-    ['已确认人数', r.coverage.confirmed],
-    ['覆盖率(%)', r.coverage.pct ?? ''],
-    ['人数未知的送达(不计入覆盖率)', r.coverage.groupsUnknownSize ?? 0],
-    ['其中已确认人数', r.coverage.confirmedUnknownSize ?? 0],
-    ['家长群中不计的班主任和教职工(人次)', r.coverage.staff ?? 0],
-    ['目标(%)', r.target],
-    ['未达标单位数', r.belowTarget.units.length],
-    ['未达标群数', r.belowTarget.groups.length],
-    ['致家长一封信覆盖率(%)', r.campaigns.letter.pct ?? '未发送'],
-    ['反诈APP安装确认率(%)', r.campaigns.attestation.pct ?? '未发送'],
-    ['案件数', r.figures.cases],
-    ['损失金额(元)', r.figures.lossesYuan],
+    [item('report'), `${r.unit.name} ${r.period} ${t(`report.kinds.${r.kind}`)}`],
+    [item('window'), t('export.summary.window_value', { from: r.window.from, to: r.window.to })],
+    [item('deadline'), r.deadline],
+    [item('generated'), r.generatedAt],
+    [item('posts'), r.posts.total],
+    [item('groups'), r.groupsReached],
+    [item('members'), r.coverage.members],
+    [item('confirmed'), r.coverage.confirmed],
+    [item('pct'), r.coverage.pct ?? ''],
+    [item('unknown'), r.coverage.groupsUnknownSize ?? 0],
+    [item('unknown_confirmed'), r.coverage.confirmedUnknownSize ?? 0],
+    [item('staff'), r.coverage.staff ?? 0],
+    [item('target'), r.target],
+    [item('below_units'), r.belowTarget.units.length],
+    [item('below_groups'), r.belowTarget.groups.length],
+    [item('letter'), r.campaigns.letter.pct ?? notSent],
+    [item('attestation'), r.campaigns.attestation.pct ?? notSent],
+    [item('cases'), r.figures.cases],
+    [item('losses'), r.figures.lossesYuan],
   ];
 }
 
@@ -96,19 +98,23 @@ export function reportSummary(r: ReportData): (string | number)[][] {
 export function reportCsv(r: ReportData): string {
   const { header, body } = coverageTable(r.by, r.units, { ...r.coverage });
   const summary = reportSummary(r);
-  return toCsv(['项目', '数值'], summary).replace(/\r\n$/, '') + '\r\n\r\n' + toCsv(header, body).replace(/^\uFEFF/, '');
+  return toCsv([t('export.item'), t('export.value')], summary).replace(/\r\n$/, '') + '\r\n\r\n' + toCsv(header, body).replace(/^\uFEFF/, '');
 }
 
 /** XLSX of a report: 汇总, 分单位, 未达标群, 来源, 案件损失 sheets. */
 export async function reportXlsx(r: ReportData): Promise<Buffer> {
   const wb = await newWorkbook();
-  addSheet(wb, '汇总', ['项目', '数值'], reportSummary(r));
+  addSheet(wb, t('export.sheets.summary'), [t('export.item'), t('export.value')], reportSummary(r));
   const { header, body } = coverageTable(r.by, r.units, r.coverage);
-  addSheet(wb, '分单位', header, body);
+  addSheet(wb, t('export.sheets.units'), header, body);
   const g = coverageTable('group', r.belowTarget.groups, sumTotals([]));
-  addSheet(wb, '未达标群', g.header, g.body.slice(0, -1));
-  addSheet(wb, '来源', ['来源', '级别', '文章数'], r.posts.bySource.map((s) => [s.source, s.scope, s.posts]));
-  addSheet(wb, '案件损失', ['单位', '案件数', '损失金额(元)', '依据'], [...r.figures.units.map((u) => [u.name, u.cases, u.lossesYuan, u.months === undefined ? '本期填报' : `${u.months} 个月的月度数字合计`]), ['合计', r.figures.cases, r.figures.lossesYuan, '']]);
+  addSheet(wb, t('export.sheets.below_groups'), g.header, g.body.slice(0, -1));
+  addSheet(wb, t('export.sheets.sources'), [t('export.sources.source'), t('export.sources.scope'), t('export.sources.posts')], r.posts.bySource.map((s) => [s.source, s.scope, s.posts]));
+  const basis = (months: number | undefined) => (months === undefined ? t('export.figures.entered') : t('export.figures.summed', { months }));
+  addSheet(wb, t('export.sheets.figures'), [t('export.figures.unit'), item('cases'), item('losses'), t('export.figures.basis')], [
+    ...r.figures.units.map((u) => [u.name, u.cases, u.lossesYuan, basis(u.months)]),
+    [t('export.total'), r.figures.cases, r.figures.lossesYuan, ''],
+  ]);
   return Buffer.from(await wb.xlsx.writeBuffer());
 }
 

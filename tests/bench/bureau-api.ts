@@ -57,7 +57,8 @@ async function seed(pool: import('pg').Pool): Promise<void> {
             CASE WHEN g.id % 97 = 0 THEN NULL ELSE 40 + (g.id % 20) END, 2,
             30 + ((p.id * 7 + g.id) % 21),
             CASE WHEN (p.id + g.id) % 97 = 0 THEN 'throttled (1205)' END
-       FROM post p, chat_group g`,
+       FROM post p, chat_group g
+      ORDER BY p.id, g.id`, // one post's deliveries side by side, as the fan-out plans them (one statement per post)
   );
   // The latest post's confirmations as rows (the counters above already count them).
   await q(

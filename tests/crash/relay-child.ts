@@ -1,6 +1,7 @@
 // The relay as a child process for the crash test (tests/integration/relay-crash.test.ts): real
 // workers against the test database, with a ChatPort whose "network" is an fsync'ed append to a
-// file. A line in that file means the group received the message, whatever happens afterwards.
+// file. A line in that file (account, room, codes, pid) means the group received the message,
+// whatever happens afterwards.
 import fs from 'node:fs';
 import type { ChatPort, Member, Outgoing, RoomInfo } from '../../bot/chat-types.ts';
 import { systemClock } from '../../bot/clock.ts';
@@ -28,7 +29,7 @@ function fileChat(accountName: string): ChatPort {
     async sayToRoom(roomId: string, out: Outgoing) {
       await sleep(jitter() / 2);
       const text = out.type === 'text' ? out.text : '';
-      fs.writeSync(netFd, `${accountName}\t${roomId}\t${codesIn(text).join(',')}\n`);
+      fs.writeSync(netFd, `${accountName}\t${roomId}\t${codesIn(text).join(',')}\t${process.pid}\n`);
       fs.fsyncSync(netFd);
       await sleep(jitter() / 2);
     },

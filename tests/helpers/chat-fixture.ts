@@ -7,6 +7,7 @@ import crypto from 'node:crypto';
 import { WechatyBuilder, types, type Wechaty } from 'wechaty';
 import { PuppetMock, mock } from 'wechaty-puppet-mock';
 import { createPipeline, type Account, type AppContext, type InboundHandler } from '../../bot/app.ts';
+import { DatabaseOutage } from '../../bot/core/outage.ts';
 import { fixedClock } from '../../bot/clock.ts';
 import { createCommandHandler } from '../../bot/commands/registry.ts';
 import { loadConfig } from '../../bot/config.ts';
@@ -56,6 +57,8 @@ export interface WorldOptions {
   /** Wires the activity inbox (#活动) with these options. */
   activities?: ActivityOptions;
   accountName?: string;
+  /** How often the outage probe asks the database (bot/core/outage.ts; default 5 s). */
+  outageProbeMs?: number;
 }
 
 export async function chatWorld(opts: WorldOptions) {
@@ -81,6 +84,7 @@ export async function chatWorld(opts: WorldOptions) {
   const onPostCaptured = (p: Post) => void posts.push(p);
   const activated: number[] = [];
   const inbox = opts.activities ? createActivityInbox(ctx, opts.activities) : undefined;
+  const outage = new DatabaseOutage({ probe: () => opts.db.pool.query('SELECT 1'), log: captured.log, probeMs: opts.outageProbeMs });
   const pipeline = createPipeline(
     [
       createCommandHandler(ctx, { sources: { config: sources, onPostCaptured }, onGroupActivated: (id) => void activated.push(id), activities: inbox?.services }),
@@ -90,6 +94,7 @@ export async function chatWorld(opts: WorldOptions) {
       ...(opts.handlers ?? []),
     ],
     { ...ctx, log: captured.log },
+    { outage },
   );
   const adapter: WechatAdapter = attachAdapter({ wechaty, account, pipeline, clock, log: captured.log, staleBefore: new Date(Date.now() - 60_000) });
   await wechaty.start();
@@ -188,6 +193,7 @@ export async function chatWorld(opts: WorldOptions) {
     settle: () => adapter.settled(),
     stop: async () => {
       inbox?.stop();
+      outage.stop();
       adapter.detach();
       await wechaty.stop().catch(() => undefined);
     },

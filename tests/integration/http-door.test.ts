@@ -2,39 +2,23 @@
 // Every route registered under /api is tried with percent-encoded, double-encoded, trailing-slash and
 // case variants; an anonymous caller gets 401 or the generic 404, never data, a 500 or a stack, and an
 // existing post answers exactly like a missing one.
-import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fixedClock } from '../../bot/clock.ts';
-import { buildServer } from '../../bot/http/server.ts';
 import { principalOf } from '../../bot/http/scope.ts';
-import { generateReport } from '../../bot/reports/generate.ts';
-import { AT, bureauWorld } from '../helpers/bureau-world.ts';
-import { freshDb, type TestDb } from '../helpers/db.ts';
-import { captureLog, type CapturedLog } from '../helpers/log.ts';
+import { apiWorld, type ApiWorld } from '../helpers/api-world.ts';
 
-let db: TestDb;
-let app: FastifyInstance;
-let w: Awaited<ReturnType<typeof bureauWorld>>;
-let logs: CapturedLog;
+let db: ApiWorld['db'];
+let app: ApiWorld['app'];
+let w: ApiWorld['w'];
+let logs: ApiWorld['logs'];
 let reportId: number;
-const routes: { method: string; url: string }[] = [];
+let routes: ApiWorld['routes'];
+let world: ApiWorld;
 
 beforeAll(async () => {
-  db = await freshDb();
-  w = await bureauWorld(db.prisma);
-  reportId = (await generateReport({ db, clock: fixedClock(AT) } as never, 'monthly', '2026-11', w.units.city.id)).id;
-  logs = captureLog('info');
-  app = buildServer({ db, clock: fixedClock(AT), log: logs.log, config: { timeZone: 'Asia/Shanghai' } });
-  // The API's routes are registered when the server gets ready, so this hook sees every one of them.
-  app.addHook('onRoute', (r) => {
-    for (const m of [r.method].flat()) if (m !== 'HEAD' && r.url.startsWith('/api')) routes.push({ method: m, url: r.url });
-  });
-  await app.ready();
+  world = await apiWorld();
+  ({ db, app, w, logs, reportId, routes } = world);
 });
-afterAll(async () => {
-  await app?.close();
-  await db?.drop();
-});
+afterAll(async () => world?.close());
 
 /** The route's path with its parameters filled in (a post that exists, a report that exists). */
 function concrete(url: string, code = w.post.code): string {

@@ -82,7 +82,7 @@ describe('owner keys in their own context', () => {
     // Idempotent: a second process starting finds nothing left to do.
     expect(await rederiveOwnerKeys(db.pool, SECRET)).toBe(0);
 
-    // The owner check (bot/registry/groups.ts isManager) accepts the registrant, no one else.
+    // The owner check (bot/registry/authority.ts isManager) accepts the registrant, no one else.
     const ctx = { ledgerSecret: SECRET } as AppContext;
     const acct = {} as Account;
     const group = (await db.prisma.chatGroup.findUniqueOrThrow({ where: { id: groups[1].id }, include: { orgUnit: true } })) as GroupWithUnit;
