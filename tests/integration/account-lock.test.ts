@@ -32,7 +32,8 @@ describe('one lock per account', () => {
     const settings = testSettings({ gapMs: [0, 0], pollMs: 100 }, { windows: { work: [{ days: 'daily', from: '00:00', to: '23:59' }], parent: [{ days: 'daily', from: '00:00', to: '23:59' }] }, quiet: { from: '23:59', to: '00:00' } });
     const a = world.accounts[0];
     const [chatA, chatB] = [new RecordingChat(a.name, systemClock), new RecordingChat(a.name, systemClock)];
-    const holdA = holdAccount(ctx, { id: a.id, name: a.name, chat: chatA }, { pollMs: 100 });
+    // (A tries to take the lock back only after a minute: B, polling every 100 ms, takes it over first)
+    const holdA = holdAccount(ctx, { id: a.id, name: a.name, chat: chatA }, { pollMs: 60_000 });
     await holdA.first;
     const holdB = holdAccount(ctx, { id: a.id, name: a.name, chat: chatB }, { pollMs: 100 });
     await holdB.first;
@@ -43,7 +44,8 @@ describe('one lock per account', () => {
     try {
       // A's connection dies (a network cut, a DB failover): B takes the account over.
       await db.pool.query(
-        "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND classid = $1 AND objid = $2 AND granted",
+        `SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND classid = $1 AND objid = $2 AND granted
+            AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
         [0x6163, a.id],
       );
       await until(() => holdB.held(), 'the take-over');
