@@ -7,7 +7,6 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import * as esbuild from 'esbuild';
-import { parse } from 'yaml';
 
 const root = path.resolve(import.meta.dirname, '..');
 const outdir = path.join(root, 'dist/cli');
@@ -27,27 +26,25 @@ const sourceDirname = {
   },
 };
 
-// The user-facing texts (content/locales/zh-CN/*.yml, merged under dotted keys as bot/i18n.ts
-// does) are inlined, so the compiled CLI starts without the YAML parser; the files count as inputs.
-const localeDir = path.join(root, 'content/locales/zh-CN');
-function localeTexts() {
-  const files = fs.readdirSync(localeDir).filter((n) => n.endsWith('.yml')).sort().map((n) => path.join(localeDir, n));
-  const texts = {};
-  const walk = (tree, prefix) => {
-    for (const [k, v] of Object.entries(tree ?? {})) {
-      const key = prefix ? `${prefix}.${k}` : k;
-      if (typeof v === 'string' || Array.isArray(v)) texts[key] = v;
-      else if (v && typeof v === 'object') walk(v, key);
-    }
-  };
-  for (const f of files) walk(parse(fs.readFileSync(f, 'utf8')), '');
-  return { files, texts };
+// The user-facing texts (content/locales/zh-CN/*.yml, merged by bot/i18n.ts's own readTexts, which
+// also refuses a key defined twice) are inlined, so the compiled CLI starts without the YAML parser;
+// the files count as inputs.
+async function localeTexts() {
+  const { register } = await import('tsx/esm/api');
+  const unregister = register();
+  try {
+    const { LOCALE_DIR, readTexts } = await import('../bot/i18n.ts');
+    const files = fs.readdirSync(LOCALE_DIR).filter((n) => n.endsWith('.yml')).sort().map((n) => path.join(LOCALE_DIR, n));
+    return { files, texts: Object.fromEntries(readTexts()) };
+  } finally {
+    await unregister();
+  }
 }
 
 /** Builds dist/cli and records its inputs; returns the number of source files. */
 export async function buildCli() {
   fs.rmSync(outdir, { recursive: true, force: true });
-  const locale = localeTexts();
+  const locale = await localeTexts();
   const result = await esbuild.build({
     entryPoints: [path.join(root, 'bot/cli/index.ts')],
     outdir,
