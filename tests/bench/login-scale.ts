@@ -10,10 +10,16 @@
 //   cpu       CPU seconds of the process from login to settled
 //   rss       peak RSS of the process; fake = what the fake's world adds (measured before login);
 //             bot = rss − fake
+//   heap      peak V8 heap used (sampled every 100 ms), fake included
 //   #状态     ms from a `#状态` sent in a room (1 s after login, and once settled) to the reply
+//   block     the longest event-loop block between login and settled: a `#状态` sent at any moment
+//             is answered at most this much later than when the loop is free
+// Diagnostics: BENCH_TRACE=1 prints the memory every second and after a full GC once settled;
+// BENCH_HEAPPROF=file.heapprofile writes a sampling heap profile (garbage included) from login to
+// settled (open it in Chrome DevTools' Memory tab).
 import { contentSettings } from '../../bot/core/settings.ts';
 import { spawn } from 'node:child_process';
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { Writable } from 'node:stream';
 import os from 'node:os';
 import path from 'node:path';
@@ -30,6 +36,9 @@ interface Result {
   peakMb: number;
   fakeMb: number;
   statusMs: (number | null)[];
+  /** The longest the event loop was blocked between login and settled (a `#状态` waits at most this long more). */
+  blockMs: number;
+  heapMb: number;
   matched: number;
 }
 
@@ -62,14 +71,34 @@ async function child(rooms: number, members: number, capS: number): Promise<Resu
     gc();
     const fakeBytes = Math.max(0, process.memoryUsage().rss - rss0);
     let peak = process.memoryUsage().rss;
-    const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 100);
+    let peakHeap = 0;
+    const t0 = performance.now();
+    let lastTrace = 0;
+    const sampler = setInterval(() => {
+      const m = process.memoryUsage();
+      peak = Math.max(peak, m.rss);
+      peakHeap = Math.max(peakHeap, m.heapUsed);
+      if (process.env.BENCH_TRACE && performance.now() - lastTrace > 1000) {
+        lastTrace = performance.now();
+        process.stderr.write(`t=${((lastTrace - t0) / 1000).toFixed(1)} rss=${mb(m.rss)} heapUsed=${mb(m.heapUsed)} heapTotal=${mb(m.heapTotal)}\n`);
+      }
+    }, 100);
 
     const dir = path.join(os.tmpdir(), `bench-login-${process.pid}`);
     const ctx = { db: { ...db }, clock: { now: () => new Date(), sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, ms)) }, log, config: loadConfig({}), settings: { ...contentSettings(), sources: { channels: [], feeds: [], admins: [], pollMinutes: 30 }, relay: openSettings() }, ledgerSecret: 'x'.repeat(32) };
     const bot = createWechatBot({ name: 'bench', dataDir: dir, puppet: 'wechaty-puppet-wechat4u', puppetInstance: new PuppetWechat4u(), log, printQr: false });
     let loginAt = 0;
     let cpuAtLogin = process.cpuUsage();
+    const prof = process.env.BENCH_HEAPPROF ? new (await import('node:inspector')).Session() : undefined;
+    const post = (m: string, p?: object) => new Promise<{ profile?: unknown }>((res, rej) => prof!.post(m, p ?? {}, (e, r) => (e ? rej(e) : res(r as { profile?: unknown }))));
+    const loop = monitorEventLoopDelay({ resolution: 10 });
+    if (prof) {
+      prof.connect();
+      await post('HeapProfiler.enable');
+    }
     bot.wechaty.once('login', () => {
+      if (prof) void post('HeapProfiler.startSampling', { samplingInterval: 65536, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+      loop.enable();
       loginAt = performance.now();
       cpuAtLogin = process.cpuUsage();
     });
@@ -112,11 +141,19 @@ async function child(rooms: number, members: number, capS: number): Promise<Resu
       }
     }
     const cpu = process.cpuUsage(cpuAtLogin);
+    loop.disable();
+    if (prof) {
+      const { profile } = await post('HeapProfiler.stopSampling');
+      (await import('node:fs')).writeFileSync(process.env.BENCH_HEAPPROF!, JSON.stringify(profile));
+    }
     if (settledS !== null) statusMs.push(await status());
+    gc();
+    const settledMem = process.memoryUsage();
+    if (process.env.BENCH_TRACE) process.stderr.write(`mem: before the fake ${mb(rss0)} MB rss; settled, after a full GC: rss ${mb(settledMem.rss)} MB, heap used ${mb(settledMem.heapUsed)} MB\n`);
     clearInterval(sampler);
     void BOT;
     void runtime.stop().catch(() => undefined);
-    return { rooms, members, settledS, cpuS: Math.round((cpu.user + cpu.system) / 1e5) / 10, peakMb: mb(peak), fakeMb: mb(fakeBytes), statusMs, matched };
+    return { rooms, members, settledS, cpuS: Math.round((cpu.user + cpu.system) / 1e5) / 10, peakMb: mb(peak), fakeMb: mb(fakeBytes), statusMs, matched, blockMs: Math.round(loop.max / 1e6), heapMb: mb(peakHeap) };
   });
 }
 
@@ -162,7 +199,7 @@ async function main(): Promise<void> {
   }
   const sizes = args.filter((a) => /^\d+x\d+$/.test(a));
   console.log(`load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')} on ${os.cpus().length} cores; cap ${cap} s per size`);
-  console.log('rooms×members  settled  cpu      rss    fake   bot    #状态 at login / settled   matched');
+  console.log('rooms×members  settled  cpu      rss    fake   bot      heap   #状态 at login / settled   block     matched');
   for (const size of sizes.length ? sizes : SIZES) {
     const r = await runChild(size, cap);
     if (typeof r === 'string') {
@@ -172,7 +209,7 @@ async function main(): Promise<void> {
     const s = r.settledS === null ? `>${cap} s` : `${r.settledS} s`;
     const st = r.statusMs.map((x) => (x === null ? 'no answer' : `${x} ms`)).join(' / ');
     console.log(
-      `${size.padEnd(14)} ${s.padEnd(8)} ${`${r.cpuS} s`.padEnd(8)} ${`${r.peakMb}`.padEnd(6)} ${`${r.fakeMb}`.padEnd(6)} ${`${r.peakMb - r.fakeMb} MB`.padEnd(6)} ${st.padEnd(27)} ${r.matched}/${r.rooms}`,
+      `${size.padEnd(14)} ${s.padEnd(8)} ${`${r.cpuS} s`.padEnd(8)} ${`${r.peakMb}`.padEnd(6)} ${`${r.fakeMb}`.padEnd(6)} ${`${r.peakMb - r.fakeMb} MB`.padEnd(8)} ${`${r.heapMb}`.padEnd(6)} ${st.padEnd(27)} ${`${r.blockMs} ms`.padEnd(9)} ${r.matched}/${r.rooms}`,
     );
   }
 }

@@ -308,7 +308,13 @@ export function bigWorld(rooms: number, members: number, topic = (i: number) => 
   const hex = (n: number, w: number) => n.toString(16).padStart(w, '0');
   for (let i = 0; i < rooms; i++) {
     const list: RawContact[] = [{ UserName: BOT.UserName, NickName: BOT.NickName, DisplayName: '' }];
-    for (let j = 1; j < members; j++) list.push({ UserName: `@m${hex(i, 4)}${hex(j, 4)}${'0'.repeat(24)}`, NickName: `家长${i}-${j}`, DisplayName: '' });
+    // The fields the real server gives each member of a room's MemberList (webwxbatchgetcontact).
+    for (let j = 1; j < members; j++) {
+      list.push({
+        Uin: 0, UserName: `@m${hex(i, 4)}${hex(j, 4)}${'0'.repeat(56)}`, NickName: `家长${i}-${j}`, AttrStatus: 2147584103,
+        PYInitial: '', PYQuanPin: '', RemarkPYInitial: '', RemarkPYQuanPin: '', MemberStatus: 0, DisplayName: '', KeyWord: '',
+      } as RawContact);
+    }
     out.push({ UserName: `@@r${hex(i, 6)}${'0'.repeat(32)}`, NickName: topic(i), MemberCount: list.length, MemberList: list, ContactFlag: 3 });
   }
   return out;
