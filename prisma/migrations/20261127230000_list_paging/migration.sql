@@ -13,10 +13,15 @@ CREATE INDEX "delivery_post_id_status_idx" ON "delivery"("post_id", "status");
 --   needs three characters, and Chinese searches are often two (三班, 钦南), so the index holds
 --   each name's single characters and character pairs: the rows whose grams contain all of the
 --   search's grams are the candidates, and ILIKE checks them. Lower-cased like ILIKE compares.
-CREATE FUNCTION "text_grams"(t text) RETURNS text[] LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
-  SELECT coalesce(array_agg(DISTINCT substr(lower(t), i, n)), '{}')
-    FROM generate_series(1, char_length(t)) i, (VALUES (1), (2)) v(n)
-   WHERE i + n - 1 <= char_length(t)
+--   All built-in C functions in one expression (not STRICT, so the planner can inline it): the characters, then the
+--   pairs at even and at odd offsets. About three times faster than generate_series + array_agg,
+--   which matters because the index's candidates are checked with it again.
+CREATE FUNCTION "text_grams"(t text) RETURNS text[] LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+  SELECT array_remove(
+           regexp_split_to_array(lower(t), '')
+           || string_to_array(regexp_replace(lower(t), '(..)', E'\\1\x01', 'g'), E'\x01')
+           || string_to_array(regexp_replace(substr(lower(t), 2), '(..)', E'\\1\x01', 'g'), E'\x01'),
+           '')
 $$;
 
 -- The expression must stay identical to GROUP_GRAMS in bot/http/routes/units.ts.
