@@ -253,7 +253,14 @@ describe('unit figures', () => {
     const notJson = await app.inject({ method: 'PUT', url: '/api/figures', headers: { authorization: `Bearer ${w.tokens.a1}`, 'content-type': 'text/plain' }, payload: 'cases=5' });
     expect(notJson.statusCode).toBe(400);
     expect(notJson.json().error.message).toContain('send the figures as a JSON object');
-    const row = await db.prisma.unitFigures.findFirstOrThrow({ where: { orgUnitId: w.units.a1.id } });
+    // Found by the fuzz test: amounts below one fen passed the 0.01 step check and were stored as 0.
+    for (const lossesYuan of [5e-324, 0.001, 1.005, 12.345]) {
+      const tiny = await put(w.tokens.a1, { period: '2026-11', cases: 1, lossesYuan });
+      expect(tiny.statusCode, String(lossesYuan)).toBe(400);
+      expect(tiny.json().error.message).toContain('lossesYuan has at most two decimals');
+    }
+    for (const lossesYuan of [0.07, 1.1, 99999999.99]) expect((await put(w.tokens.a1, { period: '2025-01', cases: 1, lossesYuan })).json().lossesYuan).toBe(lossesYuan);
+    const row = await db.prisma.unitFigures.findFirstOrThrow({ where: { orgUnitId: w.units.a1.id, period: '2026-11' } });
     expect(row.cases).toBe(3);
   });
 });

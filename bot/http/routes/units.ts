@@ -91,7 +91,7 @@ export function registerUnitRoutes(app: FastifyInstance, deps: ApiDeps): void {
       where += ` AND g.kind = $${params.length}::"GroupKind"`;
     }
     if (q.q) {
-      // The search's index holds each name's single characters and pairs (group_search_grams, GIN):
+      // The search index (chat_group_search_grams_idx, GIN) holds each name's characters and pairs:
       // a two-character Chinese search like 三班 finds its few rows without reading every group.
       params.push(q.q);
       where += ` AND ${GROUP_GRAMS} @> text_grams($${params.length})`;
@@ -210,7 +210,7 @@ export function registerUnitRoutes(app: FastifyInstance, deps: ApiDeps): void {
       z.object({
         period: figuresPeriod,
         cases: z.number({ message: 'cases must be a whole number from 0' }).int({ message: 'cases must be a whole number from 0' }).min(0, { message: 'cases must be a whole number from 0' }).max(1_000_000, { message: 'cases is too large' }),
-        lossesYuan: z.number({ message: 'lossesYuan must be an amount in yuan from 0' }).min(0, { message: 'lossesYuan must be an amount in yuan from 0' }).max(1e11, { message: 'lossesYuan is too large' }).multipleOf(0.01, { message: 'lossesYuan has at most two decimals' }),
+        lossesYuan: z.number({ message: 'lossesYuan must be an amount in yuan from 0' }).min(0, { message: 'lossesYuan must be an amount in yuan from 0' }).max(1e11, { message: 'lossesYuan is too large' }).refine((v) => Math.round(v * 100) / 100 === v, { message: 'lossesYuan has at most two decimals' }), // whole fen (multipleOf(0.01) let 5e-324 through, stored as 0)
       }).strict(),
       req.body,
     );
