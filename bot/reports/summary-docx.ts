@@ -27,7 +27,7 @@ export const MAX_EMBEDDED_IMAGES = 40;
 // Every word of the document is under bureau.summary.* (content/locales/zh-CN/bureau.yml).
 const word = (key: string, params?: Record<string, string | number>) => t(`bureau.summary.${key}`, params);
 const byWord = (d: ReportData) => word(`by.${d.by}`);
-const joined = (items: string[]) => items.join(word('list_separator'));
+const joined = (items: string[]) => items.join(t('common.separator'));
 
 /** The period as the title says it ("2026年11月", "2026年上半年", "2026年"). */
 function periodText(d: Pick<ReportData, 'kind' | 'period'>): string {
