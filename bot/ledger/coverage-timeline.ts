@@ -86,7 +86,7 @@ export async function coverageTimeline(
     agg = DELIVERY_AGG;
   } else {
     const key = level === 'county' ? 'coalesce(ou.county_id, 0)' : 'ou.id';
-    const name = level === 'county' ? `coalesce(c.name, '${CITY_LEVEL}')` : 'ou.name';
+    const name = level === 'county' ? `coalesce(c.name, ${CITY_LEVEL})` : 'ou.name';
     inner = `SELECT cu.*, ${bucket} AS bucket, ${label} AS label, p.captured_at, p.id AS pid, ${key} AS key_id, ${name} AS name
                FROM coverage_unit cu JOIN post p ON p.id = cu.post_id JOIN org_unit ou ON ou.id = cu.org_unit_id
                LEFT JOIN org_unit c ON c.id = ou.county_id

@@ -16,6 +16,7 @@
 // 20261127180000_ledger_families); tests/integration/coverage-model.test.ts checks every surface.
 import type pg from 'pg';
 import { UserError } from '../errors.ts';
+import { t } from '../i18n.ts';
 
 export type CoverageBy = 'county' | 'school' | 'group';
 
@@ -85,8 +86,8 @@ export interface PostCoverage {
   belowPct?: number;
 }
 
-/** The county label for units that belong to no county (the city bureau itself). */
-export const CITY_LEVEL = '市本级';
+/** The county label for units that belong to no county (the city bureau itself), as an SQL string literal. */
+export const CITY_LEVEL = `'${t('ledger.city_level').replaceAll("'", "''")}'`;
 
 /** Percentage with one decimal, or null without members. The only rounding of coverage. */
 export function pct(confirmed: number, members: number): number | null {
@@ -247,7 +248,7 @@ const BY_UNIT: Record<Exclude<CoverageBy, 'group'>, string> = {
                   NULL::text AS class_name, ${UNIT_AGG}
              FROM u cu LEFT JOIN org_unit c ON c.id = cu.county_id
             GROUP BY cu.org_unit_id, cu.unit_name, c.name`,
-  county: `SELECT coalesce(cu.county_id, 0) AS id, coalesce(c.name, '${CITY_LEVEL}') AS name, NULL::text AS county,
+  county: `SELECT coalesce(cu.county_id, 0) AS id, coalesce(c.name, ${CITY_LEVEL}) AS name, NULL::text AS county,
                   NULL::text AS unit_name, NULL::text AS kind, NULL::text AS class_name, ${UNIT_AGG}
              FROM u cu LEFT JOIN org_unit c ON c.id = cu.county_id
             GROUP BY coalesce(cu.county_id, 0), c.name`,
@@ -405,7 +406,7 @@ export interface Window {
 
 const WINDOW_KEY: Record<CoverageBy, { select: string; group: string }> = {
   county: {
-    select: `coalesce(ou.county_id, 0) AS id, coalesce(c.name, '${CITY_LEVEL}') AS name, NULL::text AS county, NULL::text AS unit_name,
+    select: `coalesce(ou.county_id, 0) AS id, coalesce(c.name, ${CITY_LEVEL}) AS name, NULL::text AS county, NULL::text AS unit_name,
              NULL::text AS kind, NULL::text AS class_name`,
     group: 'coalesce(ou.county_id, 0), c.name',
   },
