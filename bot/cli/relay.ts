@@ -50,7 +50,7 @@ export function registerRelay(program: Command): void {
         if (!log) throw new UserError('relay.cli_unknown_code', { code: code.toUpperCase() }, `no post has the code ${code} (codes look like F12)`);
         if (opts.json) return out(JSON.stringify(log, null, 2));
         const count = (s: string) => log.rows.filter((r) => r.status === s).length;
-        out(`${code.toUpperCase()}《${log.title}》`);
+        out(t('cli.deliveries_title', { code: code.toUpperCase(), title: log.title }));
         out(t('cli.deliveries_counts', { groups: log.rows.length, counts: STATUSES.map((s) => `${statusText(s)} ${count(s)}`).join(',') }));
         if (log.rows.length) {
           out();

@@ -33,7 +33,7 @@ export const publishCommand = defineCommand({
     await ctx.db.prisma.draft.delete({ where: { id: draft.id } });
     await audit(ctx.db.prisma, { actor: deps.sender.name, action: 'post.published', at: deps.now, detail: { posts: results.map((r) => r.post.code), urgent } });
     const created = results.filter((r) => r.created);
-    if (created.length === 0) return t('registry.publish_dup', { code: results.map((r) => r.post.code).join('、') });
-    return t('registry.publish_ok', { code: created.map((r) => r.post.code).join('、'), urgent: urgent ? t('registry.publish_urgent') : '' });
+    if (created.length === 0) return t('registry.publish_dup', { code: results.map((r) => r.post.code).join(t('common.separator')) });
+    return t('registry.publish_ok', { code: created.map((r) => r.post.code).join(t('common.separator')), urgent: urgent ? t('registry.publish_urgent') : '' });
   },
 });

@@ -27,7 +27,7 @@ export async function unconfirmedReply(deps: CommandDeps, windowMs = deps.ctx.se
     });
   if (!blocks.length) return t('ledger.unconfirmed_none', { days });
   const messages = packMessages(t('ledger.unconfirmed_header', { topic: g.topic }), blocks, {
-    sep: t('ledger.separator'),
+    sep: t('common.separator'),
     more: t('ledger.reminder_more'),
   });
   try {

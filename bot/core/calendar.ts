@@ -4,6 +4,7 @@
 // the package does not know yet — are listed in content/relay.yml `calendar` and win. Relay
 // windows ("workdays"), the work-group reminders and the report generation days all ask here.
 import chineseDays from 'chinese-days';
+import { t } from '../i18n.ts';
 
 /** Local overrides (content/relay.yml `calendar`): days off and extra workdays, `YYYY-MM-DD`. */
 export interface CalendarOverrides {
@@ -41,12 +42,13 @@ export function isWorkday(date: string, overrides: CalendarOverrides = NO_OVERRI
 
 /** What the calendar says about a date, for logs and answers ("国庆节", "调休上班", "周末"). */
 export function dayName(date: string, overrides: CalendarOverrides = NO_OVERRIDES): string {
-  if (overrides.extraWorkdays.includes(date)) return '调休上班(本地)';
-  if (overrides.holidays.includes(date)) return '放假(本地)';
+  if (overrides.extraWorkdays.includes(date)) return t('common.calendar.local_workday');
+  if (overrides.holidays.includes(date)) return t('common.calendar.local_holiday');
   const d = chineseDays.getDayDetail(date);
+  // The package's own holiday name (its data is Chinese), e.g. "国庆节".
   const official = d.name.split(',')[1];
-  if (official) return d.work ? `${official}调休上班` : official;
-  return d.work ? '工作日' : '周末';
+  if (official) return d.work ? t('common.calendar.make_up_workday', { holiday: official }) : official;
+  return t(d.work ? 'common.calendar.workday' : 'common.calendar.weekend');
 }
 
 /** The last workday on or before `date` (for generation days before a deadline). */

@@ -75,7 +75,7 @@ export class DatabaseOutage {
       this.replies = 0;
       this.log.error(
         { where, err: { message: (err as Error)?.message ?? String(err) } },
-        'the database cannot be reached: chat commands get "系统繁忙" until it answers again (logged once per outage)',
+        `the database cannot be reached: chat commands get "${t('common.busy')}" until it answers again (logged once per outage)`,
       );
       this.schedule();
     }

@@ -147,8 +147,3 @@ export function monthDay(d: Date, tz: string): string {
   return `${pad(p.month)}/${pad(p.day)}`;
 }
 
-/** "3月2日 09:00" in `tz` (the demo's narration). */
-export function zhStamp(d: Date, tz: string): string {
-  const p = localParts(d, tz);
-  return `${p.month}月${p.day}日 ${pad(p.hour)}:${pad(p.minute)}`;
-}

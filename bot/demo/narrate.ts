@@ -1,20 +1,19 @@
 // Readable Chinese progress while the demo runs, and the final report as text. Progress about
 // the bot (captures, fan-outs, confirmations, reminders) is read from the database, so it shows
 // what the real code did; the world only narrates what the simulated people and faults do.
-import { DEFAULT_TIME_ZONE, zhStamp } from '../core/time.ts';
+import { DEFAULT_TIME_ZONE, localParts, pad } from '../core/time.ts';
 import type pg from 'pg';
-import { t } from '../i18n.ts';
+import { hasText, t } from '../i18n.ts';
 import type { DemoReport, UnitReport } from './report.ts';
 import type { WorldEvent } from './world.ts';
 
-const KIND_ZH: Record<string, string> = {
-  article: '文章', text: '文字', image: '图片', video: '视频', channel_video: '视频号', mini_program: '小程序', file: '文件',
-  letter: '一封信', attestation: '确认事项', case: '警示案例',
-};
+/** A post kind in words (demo.kinds), or the kind itself when it has none. */
+const kindWord = (kind: string) => (hasText(`demo.kinds.${kind}`) ? t(`demo.kinds.${kind}`) : kind);
 
 /** "3月2日 09:00" in Beijing time (scenario times are Beijing time). */
 export function stamp(d: Date): string {
-  return zhStamp(d, DEFAULT_TIME_ZONE);
+  const p = localParts(d, DEFAULT_TIME_ZONE);
+  return t('demo.stamp', { month: p.month, day: p.day, hour: pad(p.hour), minute: pad(p.minute) });
 }
 
 const pct = (v: number | null) => (v === null ? t('demo.report.no_coverage') : `${(v * 100).toFixed(1)}%`);
@@ -25,7 +24,7 @@ export function describeWorldEvent(e: WorldEvent): string | undefined {
     case 'post_published':
       return e.repeat
         ? t('demo.post_republished', { channel: e.channel, title: e.post.title })
-        : t('demo.post_published', { channel: e.channel, kind: KIND_ZH[e.post.kind] ?? e.post.kind, title: e.post.title });
+        : t('demo.post_published', { channel: e.channel, kind: kindWord(e.post.kind), title: e.post.title });
     case 'registration':
       return t('demo.registration', { group: e.group, by: e.by, text: e.text });
     case 'throttle_started':
@@ -122,7 +121,7 @@ export function formatReport(r: DemoReport): string[] {
   for (const p of r.posts) {
     out.push(
       t('demo.report.post_line', {
-        code: p.code, kind: KIND_ZH[p.kind] ?? p.kind, title: p.title.length > 24 ? `${p.title.slice(0, 23)}…` : p.title, source: p.source,
+        code: p.code, kind: kindWord(p.kind), title: p.title.length > 24 ? `${p.title.slice(0, 23)}…` : p.title, source: p.source,
         urgent: p.urgent ? t('demo.report.urgent') : '', ...p.groups, members: p.members, confirmed: p.confirmed, coverage: pct(p.coverage),
       }),
     );

@@ -1,4 +1,5 @@
 // A seeded random source for the simulated world, so that a scenario with a seed replays exactly.
+import { t } from '../i18n.ts';
 
 export interface Rng {
   /** Uniform in [0, 1). */
@@ -51,15 +52,17 @@ export function keyedRng(seed: number, ...key: (string | number)[]): Rng {
   return seededRng(h);
 }
 
-const SURNAMES = '黄李陈梁刘覃韦林张王杨苏何吴周赵谭莫蒙罗邓廖钟冯宁庞'.split('');
-const GIVEN = '明华丽芳伟强静敏婷杰涛军燕霞勇艳娟鹏辉玲斌磊平'.split('');
+let syllables: { surnames: string[]; given: string[] } | undefined;
 
-/** A made-up member name: parents as "X妈妈"/"X爸爸" (with a child's name), staff as "X老师". */
+/**
+ * A made-up member name from the characters and forms in demo.yml (demo.people): parents as
+ * "X妈妈"/"X爸爸" (with a child's name), staff as "X老师".
+ */
 export function fakeName(rng: Rng, kind: 'work' | 'parent', taken: Set<string>): string {
+  syllables ??= { surnames: [...t('demo.people.surnames')], given: [...t('demo.people.given_names')] };
   for (let i = 0; i < 1000; i++) {
-    const s = rng.pick(SURNAMES);
-    const g = rng.pick(GIVEN);
-    const n = kind === 'parent' ? `${s}${g}${rng.next() < 0.6 ? '妈妈' : '爸爸'}` : `${s}${g}老师`;
+    const names = { surname: rng.pick(syllables.surnames), given: rng.pick(syllables.given) };
+    const n = t(kind === 'parent' ? (rng.next() < 0.6 ? 'demo.people.mother' : 'demo.people.father') : 'demo.people.teacher', names);
     const name = taken.has(n) ? `${n}${i + 2}` : n;
     if (!taken.has(name)) {
       taken.add(name);

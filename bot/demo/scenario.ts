@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { UserError } from '../errors.ts';
+import { list } from '../i18n.ts';
 import { classNameProblem } from '../registry/class-name.ts';
 import { decodeTextFile } from '../registry/csv-encoding.ts';
 import { parseOrgCsv, type OrgRow } from '../registry/org-import.ts';
@@ -224,7 +225,7 @@ export const DEFAULT_BEHAVIOUR: Behaviour = {
   confirmShare: 0.85,
   neverShare: 0.05,
   delayMinutes: { median: 45, p90: 300 },
-  words: ['已阅', '收到', '收到,谢谢老师', '{name}收到', '已阅👍', '好的,收到', '已读'],
+  words: [...list('demo.people.confirm_words')],
   codeShare: 0.1,
   afterReminderShare: 0.6,
 };

@@ -5,6 +5,8 @@
 import { DEFAULT_TIME_ZONE, localDay } from '../core/time.ts';
 import { FileBox } from 'file-box';
 import { mock } from 'wechaty-puppet-mock';
+import { commandWords } from '../commands/words.ts';
+import { list, t } from '../i18n.ts';
 import { DemoPuppet, PUPPET, type Refusal, type SendRecord } from './demo-puppet.ts';
 import { fakeName, keyedRng, seededRng, type Rng } from './rng.ts';
 import {
@@ -96,6 +98,11 @@ export interface World {
 }
 
 /** Builds the world (rooms, people, puppets) from a checked scenario. Nothing happens until schedule(). */
+/** A chat command as a person types it, `#name args…`, with the command words of commands.yml. */
+function typed(command: string, ...args: string[]): string {
+  return [`#${commandWords(command).name}`, ...args].join(' ');
+}
+
 export function buildWorld(s: Scenario): World {
   const rng = seededRng(s.seed);
   const listeners: ((e: WorldEvent) => void)[] = [];
@@ -205,14 +212,14 @@ export function buildWorld(s: Scenario): World {
   }
 
   function recordSend(acc: AccountWorld, rec: SendRecord): void {
-    const t = stats.throttles.findLast((x) => x.account === acc.name);
-    if (t && !t.resumedAt && rec.at >= t.until) t.resumedAt = rec.at;
+    const throttle = stats.throttles.findLast((x) => x.account === acc.name);
+    if (throttle && !throttle.resumedAt && rec.at >= throttle.until) throttle.resumedAt = rec.at;
     if (rec.roomId) {
       const room = acc.roomByPuppetId.get(rec.roomId);
-      stats.roomSends.push({ topic: room?.spec.topic ?? rec.roomId, account: acc.name, text: rec.text ?? `[文件] ${rec.file}`, at: rec.at });
+      stats.roomSends.push({ topic: room?.spec.topic ?? rec.roomId, account: acc.name, text: rec.text ?? t('demo.file_sent', { file: rec.file ?? '' }), at: rec.at });
     } else if (rec.contactId) {
       const to = [...acc.contactIds.entries()].find(([, id]) => id === rec.contactId)?.[0] ?? rec.contactId;
-      stats.privateSends.push({ account: acc.name, to, text: rec.text ?? `[文件] ${rec.file}`, at: rec.at });
+      stats.privateSends.push({ account: acc.name, to, text: rec.text ?? t('demo.file_sent', { file: rec.file ?? '' }), at: rec.at });
     }
   }
 
@@ -234,7 +241,8 @@ export function buildWorld(s: Scenario): World {
   function react(acc: AccountWorld, room: WorldRoom, text: string): void {
     const b = room.behaviour;
     const codes = [...new Set(text.match(/\bF\d+\b/g) ?? [])];
-    const attest = text.includes('已安装') ? '已安装' : undefined;
+    const attested = t('demo.people.attested');
+    const attest = text.includes(attested) ? attested : undefined;
     const day = localDay(new Date(), DEFAULT_TIME_ZONE);
     for (const m of room.members) {
       if (m.never) continue;
@@ -293,7 +301,7 @@ export function buildWorld(s: Scenario): World {
       const acc = accounts.get(followers[0])!;
       const adminId = acc.contactIds.get(s.admins[0])!;
       pushMessage(acc, adminId, post);
-      setTimeout(() => acc.mocker.ContactMock.load(adminId).say('#发布 紧急').to(acc.mocker.ContactMock.load(acc.selfId)), 60_000);
+      setTimeout(() => acc.mocker.ContactMock.load(adminId).say(typed('publish', list('commands.words.urgent')[0])).to(acc.mocker.ContactMock.load(acc.selfId)), 60_000);
       return;
     }
     for (const name of followers) {
@@ -332,12 +340,15 @@ export function buildWorld(s: Scenario): World {
       if (r.spec.registerAt === null) return;
       const when = r.spec.registerAt ?? new Date(new Date(s.start).getTime() + (5 + i) * 60_000);
       const acc = accounts.get(r.account)!;
+      // What the narration shows: the enrollment code masked.
       const steps =
-        r.spec.kind === 'work' ? [`#登记 ${codes.get(r.spec.unit) ?? '(no code)'}`] : [`#班级 ${r.spec.class}`, '#自动转发 开'];
+        r.spec.kind === 'work'
+          ? [{ text: typed('enroll', codes.get(r.spec.unit) ?? '(no code)'), shown: typed('enroll', '****') }]
+          : [typed('class', r.spec.class ?? ''), typed('auto_forward', list('commands.words.on')[0])].map((text) => ({ text, shown: text }));
       at(when, () => {
-        steps.forEach((text, k) =>
+        steps.forEach(({ text, shown }, k) =>
           setTimeout(() => {
-            emit({ type: 'registration', group: r.spec.topic, by: r.spec.by, text: text.replace(/#登记 .*/, '#登记 ****'), at: new Date() });
+            emit({ type: 'registration', group: r.spec.topic, by: r.spec.by, text: shown, at: new Date() });
             say(acc, r, r.spec.by, text);
           }, k * 60_000),
         );

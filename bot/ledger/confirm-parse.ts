@@ -16,6 +16,9 @@ export interface ReaderRules {
   negations: string[];
   negationGap: string[];
   afterVerbNegations: string[];
+  afterVerbResults: string[];
+  donePrefixes: string[];
+  doneForms: string[];
   finalParticles: string[];
   questionWords: string[];
   vocatives: string[];
@@ -69,6 +72,9 @@ export function contentRules(): ReaderRules {
     negations: words('negations'),
     negationGap: words('negation_gap'),
     afterVerbNegations: words('after_verb_negations'),
+    afterVerbResults: words('after_verb_results'),
+    donePrefixes: words('done_prefixes').sort((a, b) => b.length - a.length),
+    doneForms: words('done_forms'),
     finalParticles: words('final_particles'),
     questionWords: words('question_words'),
     vocatives: words('vocatives').sort((a, b) => b.length - a.length),
@@ -114,7 +120,7 @@ function negationPatterns(r: ReaderRules): { before: RegExp; after: RegExp } {
     const alt = (xs: string[]) => [...xs].sort((a, b) => b.length - a.length).map(escape).join('|');
     p = {
       before: new RegExp(`(?:${alt(r.negations)})(?:${alt(r.negationGap)})?(?:${alt(r.familyVerbs)})`, 'u'),
-      after: new RegExp(`(?:${alt(r.familyVerbs)})(?:${alt(r.afterVerbNegations)})(?:懂|清|到|了|明白|见|开|全|完)`, 'u'),
+      after: new RegExp(`(?:${alt(r.familyVerbs)})(?:${alt(r.afterVerbNegations)})(?:${alt(r.afterVerbResults)})`, 'u'),
     };
     negationCache.set(r, p);
   }
@@ -253,8 +259,9 @@ export function affirmedWords(reply: ParsedReply, candidates: Iterable<string>, 
   const out: string[] = [];
   for (const c of candidates) {
     const w = normalize(c);
-    const v = w.replace(/^已经?/, '');
-    const forms = v === w ? [w] : [w, `${v}好`, `${v}了`, `${v}完`, `${v}过`, `已经${v}`, `都${v}`, `早就${v}`];
+    const prefix = rules.donePrefixes.find((p) => w.startsWith(p));
+    const v = prefix ? w.slice(prefix.length) : w;
+    const forms = v === w ? [w] : [w, ...rules.doneForms.map((f) => f.replace('{verb}', v))];
     if (forms.some((f) => affirms(reply.text, f, rules))) out.push(c);
   }
   return out;

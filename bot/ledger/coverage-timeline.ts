@@ -85,12 +85,20 @@ export async function coverageTimeline(
               WHERE p.captured_at >= $1 AND p.captured_at < $2 AND d.status = 'sent'${scopeTerms(scope, params)}`;
     agg = DELIVERY_AGG;
   } else {
+    // The roll-up rows summed per post and unit one level down first (the city: 12,000 rows → 30
+    // posts × 7 counties), so the grouping sets and count(DISTINCT) below run over a few hundred
+    // rows; the day or code of each post is computed once per post. Sums of sums, min of mins.
     const key = level === 'county' ? 'coalesce(ou.county_id, 0)' : 'ou.id';
-    const name = level === 'county' ? `coalesce(c.name, '${CITY_LEVEL}')` : 'ou.name';
-    inner = `SELECT cu.*, ${bucket} AS bucket, ${label} AS label, p.captured_at, p.id AS pid, ${key} AS key_id, ${name} AS name
-               FROM coverage_unit cu JOIN post p ON p.id = cu.post_id JOIN org_unit ou ON ou.id = cu.org_unit_id
+    const name = level === 'county' ? `coalesce(c.name, ${CITY_LEVEL})` : 'ou.name';
+    inner = `WITH ps AS MATERIALIZED (SELECT p.id AS pid, p.captured_at, ${bucket} AS bucket, ${label} AS label FROM post p WHERE p.captured_at >= $1 AND p.captured_at < $2)
+             SELECT ps.bucket, ps.label, ps.captured_at, ps.pid, ${key} AS key_id, ${name} AS name,
+                    sum(cu.groups) AS groups, sum(cu.members) AS members, sum(cu.confirmed) AS confirmed, sum(cu.unknown_groups) AS unknown_groups,
+                    sum(cu.unknown_confirmed) AS unknown_confirmed, sum(cu.staff) AS staff,
+                    min(cu.first_confirm_at) AS first_confirm_at, max(cu.last_confirm_at) AS last_confirm_at
+               FROM coverage_unit cu JOIN ps ON ps.pid = cu.post_id JOIN org_unit ou ON ou.id = cu.org_unit_id
                LEFT JOIN org_unit c ON c.id = ou.county_id
-              WHERE p.captured_at >= $1 AND p.captured_at < $2 AND (cu.groups <> 0 OR cu.members <> 0)${scopeTerms(scope, params)}`;
+              WHERE (cu.groups <> 0 OR cu.members <> 0)${scopeTerms(scope, params)}
+              GROUP BY ps.bucket, ps.label, ps.captured_at, ps.pid, ${key}, ${name}`;
     agg = UNIT_AGG;
   }
   // The alias `d` / `cu` of the aggregate fragments names the inner rows.

@@ -3,6 +3,7 @@
 import { requireManager, requireRegistered } from '../registry/authority.ts';
 import type { CommandDeps } from '../commands/types.ts';
 import { UserError } from '../errors.ts';
+import { t } from '../i18n.ts';
 
 export interface LedgerGroup {
   id: number;
@@ -40,7 +41,7 @@ export async function managedGroup(deps: CommandDeps): Promise<LedgerGroup> {
  */
 export function packMessages(header: string, blocks: { prefix: string; names: string[] }[], opts: { max?: number; sep?: string; more?: string } = {}): string[] {
   const max = opts.max ?? 1500;
-  const sep = opts.sep ?? '、';
+  const sep = opts.sep ?? t('common.separator');
   const more = opts.more ?? '';
   const out: string[] = [];
   let cur = header;

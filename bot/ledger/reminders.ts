@@ -128,7 +128,7 @@ export async function runReminders(ctx: AppContext, accounts: Account[], opts: R
         const names = missing.get(c.post_id)!.map((m) => m.name);
         return { prefix: t('ledger.reminder_post', { code: c.code, title: c.title, count: names.length, names: '' }), names };
       });
-      const pack = (header: string) => packMessages(header, blocks, { sep: t('ledger.separator'), more: t('ledger.reminder_more') });
+      const pack = (header: string) => packMessages(header, blocks, { sep: t('common.separator'), more: t('ledger.reminder_more') });
       const owner = audience.owner;
       const round = Math.max(...due.map((c) => c.rounds + 1));
       result.groups.push({ groupId, topic: first.topic, posts: due.map((c) => c.code), names: blocks.reduce((n, b) => n + b.names.length, 0), round, owner: Boolean(owner) });
@@ -157,7 +157,7 @@ export async function runReminders(ctx: AppContext, accounts: Account[], opts: R
   for (const list of privateLists.values()) {
     // At most one private message per teacher per evening (claimed durably: a second run of the
     // day sends none); a list too long for one message ends with a pointer to #未确认 in each group.
-    const [text, ...rest] = packMessages(t('ledger.reminder_owner_header'), list.blocks, { sep: t('ledger.separator'), more: t('ledger.reminder_more') });
+    const [text, ...rest] = packMessages(t('ledger.reminder_owner_header'), list.blocks, { sep: t('common.separator'), more: t('ledger.reminder_more') });
     try {
       const teacher = memberKey(ctx.ledgerSecret, -list.account.id, list.ownerName);
       if (!(await claimSlot(pool, 'reminder-owner-list', `${day}:${list.account.id}:${teacher}`, `${process.pid}:${list.account.name}`))) {

@@ -8,6 +8,7 @@ import type { Account, AppContext } from '../app.ts';
 import type { ChatGroup, Prisma, PrismaClient } from '../db/client.ts';
 import { hourMinute } from '../core/time.ts';
 import { UserError } from '../errors.ts';
+import { t } from '../i18n.ts';
 import { audit } from './audit.ts';
 import { bureauGroupsOf, requireManager, requireRegistered, schoolsOfStaff, type ChatSender } from './authority.ts';
 import { checkClassName } from './class-name.ts';
@@ -187,7 +188,7 @@ export function createRegistration(ctx: AppContext, hooks: RegistrationHooks = {
       if (reg?.attached) throw new UserError('registry.class_already', { what: describeGroup(reg.group) });
       const schools = await schoolsOfStaff(ctx, r.account, r.sender);
       if (schools.size === 0) throw new UserError('registry.class_not_staff');
-      const names = [...schools.values()].map((s) => s.name).join('、');
+      const names = [...schools.values()].map((s) => s.name).join(t('common.separator'));
       // "#班级 <school> <class>" when the first word names a school; else the words are the class.
       let school = words.length > 1 ? [...schools.values()].find((s) => s.name === words[0]) : undefined;
       let className = school ? words.slice(1).join(' ') : words.join(' ');

@@ -159,7 +159,7 @@ async function tellAmbiguous(ctx: AppContext, account: Account, g: ChatGroup, ca
     const members = await account.chat.roomMembers(roomId).catch(() => []);
     for (const m of members) if (names.includes(m.name) && !found.has(m.name)) found.set(m.name, m.id);
   }
-  const command = g.kind === 'work' ? '#登记 <登记码>' : g.kind === 'source' ? '#来源群' : `#班级 ${g.className ?? '<班级名>'}`;
+  const command = g.kind === 'parent' && g.className ? t('registry.ambiguous_command.class', { class: g.className }) : t(`registry.ambiguous_command.${g.kind}`);
   const text = t('registry.ambiguous_private', { topic: g.topic, rooms: candidates.length, command });
   for (const name of names) {
     const id = found.get(name);

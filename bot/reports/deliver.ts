@@ -7,9 +7,8 @@ import type { AppContext } from '../app.ts';
 import type { ReportData } from './build.ts';
 import { reportXlsx } from './export.ts';
 import { mailReport } from './mail.ts';
+import { t } from '../i18n.ts';
 import { summaryDocx, summaryParagraph } from './summary-docx.ts';
-
-const KIND_ZH: Record<string, string> = { monthly: '', half_year: '半年', annual: '年度' };
 
 /** Writes (and mails) the summaries of these stored reports. */
 export async function deliverSummaries(ctx: AppContext, reports: { data: ReportData }[]): Promise<void> {
@@ -21,10 +20,10 @@ export async function deliverSummaries(ctx: AppContext, reports: { data: ReportD
       fs.mkdirSync(path.dirname(file), { recursive: true });
       fs.writeFileSync(file, docx);
       if (!ctx.config.mail) continue;
-      const title = `${data.unit.name}${data.period}反诈工作情况${KIND_ZH[data.kind] ?? ''}小结`;
+      const title = t('bureau.summary_mail.subject', { unit: data.unit.name, period: data.period, kind: t(`bureau.summary.kind.${data.kind}`) });
       await mailReport({ pool: ctx.db.pool, log: ctx.log }, ctx.config.mail, {
         kind: data.kind, period: data.period, orgUnitId: data.unit.id, subject: title,
-        text: `${summaryParagraph(data, [], ctx.config.timeZone).replace(/本期没有上报活动照片或视频。$/, '')}\n\n附件:工作小结(Word,含活动照片)和报表(Excel)。本邮件由反诈宣传转发助手自动发送。`,
+        text: t('bureau.summary_mail.text', { paragraph: summaryParagraph(data, undefined, ctx.config.timeZone) }),
         attachments: [
           { filename: `${title}.docx`, content: docx, contentType: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document' },
           { filename: `${title}.xlsx`, content: await reportXlsx(data), contentType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' },

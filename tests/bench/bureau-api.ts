@@ -24,7 +24,7 @@ const arg = (name: string, dflt: number) => {
 const RUNS = arg('runs', 21);
 const TARGET_MS = 50;
 
-async function seed(pool: import('pg').Pool): Promise<void> {
+export async function seed(pool: import('pg').Pool): Promise<void> {
   const q = (sql: string, params: unknown[] = []) => pool.query(sql, params);
   await q(`INSERT INTO org_unit (id, name, kind) VALUES (1, '钦州市教育局', 'city')`);
   await q(`INSERT INTO org_unit (id, name, kind, parent_id, county_id) SELECT 1 + c, '县区' || c, 'county', 1, 1 + c FROM generate_series(1, $1) c`, [COUNTIES]);
@@ -113,6 +113,17 @@ async function run(): Promise<void> {
       if (r.statusCode !== 200) throw new Error(`${url} → ${r.statusCode} ${r.body.slice(0, 300)}`);
       return { body: r.rawPayload };
     };
+    // The cursor of a deep page, as the dashboard reaches it: following `next` from the first page.
+    const cursorOf = async (url: string, pages: number) => {
+      let next = '';
+      for (let i = 1; i < pages; i++) {
+        const r = await app.inject({ method: 'GET', url: `${url}${next ? `&after=${next}` : ''}`, headers: { authorization: `Bearer ${bureau}` } });
+        next = r.json().next;
+      }
+      return next;
+    };
+    const deliveries100 = await cursorOf(`/api/posts/${code}/deliveries?pageSize=20`, 100);
+    const groups400 = await cursorOf('/api/groups?pageSize=50', 400);
     const views: [string, string, string][] = [
       ['/api/me', '/api/me', bureau],
       ['/api/units (city: 409 units)', '/api/units', bureau],
@@ -128,10 +139,12 @@ async function run(): Promise<void> {
       ['coverage by group, one county, page 1', `/api/posts/${code}/coverage?by=group&county=2`, bureau],
       ['coverage by group (school token: 50 groups)', `/api/posts/${code}/coverage?by=group`, school],
       ['deliveries failed,unknown (city, page 1)', `/api/posts/${code}/deliveries?status=failed,unknown&pageSize=100`, bureau],
-      ['deliveries, all (city, page 100)', `/api/posts/${code}/deliveries?page=100`, bureau],
+      ['deliveries, all (city, page 100 by cursor)', `/api/posts/${code}/deliveries?pageSize=20&after=${deliveries100}`, bureau],
+      ['deliveries, all (city, page=100 by number)', `/api/posts/${code}/deliveries?page=100`, bureau],
       ['deliveries (county token)', `/api/posts/${code}/deliveries?status=failed,unknown`, county],
       ['groups (city, page 1 of 20,100)', '/api/groups?pageSize=50', bureau],
-      ['groups (city, page 400)', '/api/groups?pageSize=50&page=400', bureau],
+      ['groups (city, page 400 by cursor)', `/api/groups?pageSize=50&after=${groups400}`, bureau],
+      ['groups (city, page=400 by number)', '/api/groups?pageSize=50&page=400', bureau],
       ['groups status=paused (city)', '/api/groups?status=paused', bureau],
       ['groups q=班7 (city search)', `/api/groups?q=${encodeURIComponent('班7')}`, bureau],
       ['groups (county token)', '/api/groups?pageSize=50', county],

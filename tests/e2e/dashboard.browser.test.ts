@@ -201,6 +201,40 @@ describe('dashboard in Chromium', () => {
     await shot('activities');
   });
 
+  it('pages through the registered groups by cursor and searches them', async () => {
+    // 60 more groups in one school: 65 in all, two pages of 50.
+    await db.pool.query(
+      `INSERT INTO chat_group (kind, org_unit_id, bot_account_id, topic, class_name, registered_by, owner_key, member_count, status)
+       SELECT 'parent', $1, $2, '城东' || lpad(i::text, 2, '0') || '班家长群', i || '班', '老师', md5('page-' || i), 40, 'active' FROM generate_series(1, 60) i`,
+      [w.units.b1.id, w.bot.id],
+    );
+    const view = '.view[data-view="groups"]';
+    const pagerText = () => page.textContent(`${view} .pager span`);
+    await page.goto(`${server.address}/#/groups`);
+    await page.waitForSelector(`${view} table.groups tbody tr`);
+    expect(await pagerText()).toBe('第 1–50 条，共 65 条');
+    const firstPage = await page.$$eval(`${view} tbody tr td:first-child`, (tds) => tds.map((td) => td.textContent));
+    expect(firstPage).toHaveLength(50);
+    expect(await page.isDisabled(`${view} .pager button:has-text("上一页")`)).toBe(true);
+    await page.click(`${view} .pager button:has-text("下一页")`);
+    await expect.poll(pagerText).toBe('第 51–65 条，共 65 条');
+    const secondPage = await page.$$eval(`${view} tbody tr td:first-child`, (tds) => tds.map((td) => td.textContent));
+    expect(secondPage).toHaveLength(15);
+    expect(secondPage.filter((t) => firstPage.includes(t))).toEqual([]);
+    expect(await page.isDisabled(`${view} .pager button:has-text("下一页")`)).toBe(true);
+    await shot('groups-page-2');
+    await page.click(`${view} .pager button:has-text("上一页")`);
+    await expect.poll(pagerText).toBe('第 1–50 条，共 65 条');
+    expect(await page.$$eval(`${view} tbody tr td:first-child`, (tds) => tds.map((td) => td.textContent))).toEqual(firstPage);
+    // Search: two characters of a topic.
+    await page.fill(`${view} input[name="q"]`, '三年');
+    await page.click(`${view} form.search button`);
+    await expect.poll(pagerText).toBe('第 1–1 条，共 1 条');
+    expect(await page.textContent(`${view} tbody`)).toContain('城东三年级家长群');
+    await page.goto(`${server.address}/#/posts`); // the next test signs in afresh: not into this search
+    await page.waitForSelector('table.posts');
+  });
+
   it('lets a school sign in, see only its groups with their registrants, and enter its figures', async () => {
     await page.click('#signout');
     await page.waitForSelector('#signin-form');

@@ -2,6 +2,7 @@ import ExcelJS from 'exceljs';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixedClock } from '../../bot/clock.ts';
+import { paging } from '../../bot/http/keyset.ts';
 import { botStatusProvider, buildServer, startHttp } from '../../bot/http/server.ts';
 import { createLogger } from '../../bot/log.ts';
 import { generateReport } from '../../bot/reports/generate.ts';
@@ -252,7 +253,14 @@ describe('unit figures', () => {
     const notJson = await app.inject({ method: 'PUT', url: '/api/figures', headers: { authorization: `Bearer ${w.tokens.a1}`, 'content-type': 'text/plain' }, payload: 'cases=5' });
     expect(notJson.statusCode).toBe(400);
     expect(notJson.json().error.message).toContain('send the figures as a JSON object');
-    const row = await db.prisma.unitFigures.findFirstOrThrow({ where: { orgUnitId: w.units.a1.id } });
+    // Found by the fuzz test: amounts below one fen passed the 0.01 step check and were stored as 0.
+    for (const lossesYuan of [5e-324, 0.001, 1.005, 12.345]) {
+      const tiny = await put(w.tokens.a1, { period: '2026-11', cases: 1, lossesYuan });
+      expect(tiny.statusCode, String(lossesYuan)).toBe(400);
+      expect(tiny.json().error.message).toContain('lossesYuan has at most two decimals');
+    }
+    for (const lossesYuan of [0.07, 1.1, 99999999.99]) expect((await put(w.tokens.a1, { period: '2025-01', cases: 1, lossesYuan })).json().lossesYuan).toBe(lossesYuan);
+    const row = await db.prisma.unitFigures.findFirstOrThrow({ where: { orgUnitId: w.units.a1.id, period: '2026-11' } });
     expect(row.cases).toBe(3);
   });
 });
@@ -288,6 +296,149 @@ describe('exports and reports', () => {
     const csv = await get(`/api/reports/${qinnan.id}/export?format=csv`, w.tokens.qinnan);
     expect(csv.raw.body).toContain('钦南区第一小学');
     noTeacherNames(csv.raw.body);
+  });
+});
+
+describe('long lists page by cursor', () => {
+  type Group = { id: number; topic: string; unit: { id: number; name: string } };
+  type Delivery = { status: string; group: { id: number; topic: string } };
+  type Page<T> = { items: T[]; next: string | null; prev: string | null; total: number; page?: number };
+
+  /** Follows `next` from `url` (and then `prev` back) and returns both walks' items. */
+  async function walk<T>(url: string, token = w.tokens.bureau) {
+    const pages: Page<T>[] = [];
+    let r: Page<T> = (await get(url, token)).body;
+    pages.push(r);
+    while (r.next) {
+      const res = await get(`${url}&after=${r.next}`, token);
+      expect(res.status).toBe(200);
+      r = res.body;
+      pages.push(r);
+    }
+    const back: Page<T>[] = [r];
+    while (r.prev) {
+      r = (await get(`${url}&before=${r.prev}`, token)).body;
+      back.unshift(r);
+    }
+    return { pages, forward: pages.flatMap((p) => p.items), backward: back.flatMap((p) => p.items) };
+  }
+
+  it('walks the group list page by page: the next page starts after the last item, and prev goes back', async () => {
+    const whole = (await get('/api/groups?pageSize=100', w.tokens.bureau)).body as Page<Group>;
+    expect(whole.items).toHaveLength(5);
+    expect(whole.next).toBeNull();
+    expect(whole.prev).toBeNull();
+    const { pages, forward, backward } = await walk<Group>('/api/groups?pageSize=2');
+    expect(pages.map((p) => p.items.length)).toEqual([2, 2, 1]);
+    expect(forward.map((g) => g.id)).toEqual(whole.items.map((g) => g.id));
+    expect(backward.map((g) => g.id)).toEqual(whole.items.map((g) => g.id));
+    expect(pages.every((p) => p.total === 5)).toBe(true);
+    // Sorted by unit name, then topic.
+    const keys = whole.items.map((g) => [g.unit.name, g.topic].join('\u0000'));
+    expect(keys).toEqual([...keys].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
+    // Page numbers still work for old clients (the same pages), and give the cursor onwards; also
+    // when deep (walkMax 0: counted per unit name, as past 4,000 rows).
+    for (const walkMax of [4000, 0]) {
+      paging.walkMax = walkMax;
+      for (const [i, p] of pages.entries()) {
+        const byNumber = (await get(`/api/groups?pageSize=2&page=${i + 1}`, w.tokens.bureau)).body as Page<Group>;
+        expect(byNumber.page).toBe(i + 1);
+        expect(byNumber.items.map((g) => g.id)).toEqual(p.items.map((g) => g.id));
+        expect(byNumber.next).toBe(p.next);
+      }
+      expect((await get('/api/groups?pageSize=2&page=4', w.tokens.bureau)).body).toMatchObject({ items: [], next: null });
+      expect((await get('/api/groups?pageSize=1&page=2&status=active', w.tokens.bureau)).body.items).toHaveLength(1);
+    }
+    paging.walkMax = 4000;
+    const paused = (await get('/api/groups?pageSize=1&page=1&status=paused', w.tokens.bureau)).body as Page<Group>;
+    expect(paused.items.map((g) => g.topic)).toEqual(['初一2班家长群']);
+  });
+
+  it("walks a post's deliveries failed first, then unknown, then the rest, across the status boundaries", async () => {
+    const url = `/api/posts/${w.post.code}/deliveries?pageSize=1`;
+    const { pages, forward, backward } = await walk<Delivery>(url);
+    expect(pages).toHaveLength(5);
+    expect(forward.map((d) => d.status)).toEqual(['failed', 'unknown', 'sent', 'sent', 'sent']);
+    expect(new Set(forward.map((d) => d.group.id)).size).toBe(5);
+    expect(backward.map((d) => d.group.id)).toEqual(forward.map((d) => d.group.id));
+    const whole = (await get(`/api/posts/${w.post.code}/deliveries?pageSize=100`, w.tokens.bureau)).body as Page<Delivery>;
+    expect(whole.items.map((d) => d.group.id)).toEqual(forward.map((d) => d.group.id));
+    for (let n = 1; n <= 12; n++) {
+      if (n === 7) paging.walkMax = 0;
+      const byNumber = (await get(`${url}&page=${((n - 1) % 6) + 1}`, w.tokens.bureau)).body as Page<Delivery>;
+      expect(byNumber.items.map((d) => d.group.id), `page ${n}`).toEqual(forward.slice((n - 1) % 6, ((n - 1) % 6) + 1).map((d) => d.group.id));
+    }
+    const twos = await Promise.all([1, 2, 3].map(async (n) => ((await get(`/api/posts/${w.post.code}/deliveries?pageSize=2&status=sent,unknown&page=${n}`, w.tokens.bureau)).body as Page<Delivery>).items));
+    expect(twos.map((items) => items.map((d) => d.status))).toEqual([['unknown', 'sent'], ['sent', 'sent'], []]);
+    paging.walkMax = 4000;
+    // A status filter and a county scope page the same way.
+    const sent = await walk<Delivery>(`/api/posts/${w.post.code}/deliveries?pageSize=2&status=sent,unknown`);
+    expect(sent.forward.map((d) => d.status)).toEqual(['unknown', 'sent', 'sent', 'sent']);
+    const county = await walk<Delivery>(`/api/posts/${w.post.code}/deliveries?pageSize=1`, w.tokens.qinnan);
+    expect(county.forward.map((d) => d.group.topic).sort()).toEqual(['一年级1班家长群', '初一2班家长群', '钦南一小工作群'].sort());
+  });
+
+  it('neither repeats nor drops rows when groups and deliveries are added between two pages', async () => {
+    const before = (await get('/api/groups?pageSize=100', w.tokens.bureau)).body as Page<Group>;
+    const first = (await get('/api/groups?pageSize=2', w.tokens.bureau)).body as Page<Group>;
+    const url = `/api/posts/${w.post.code}/deliveries?pageSize=2`;
+    const d1 = (await get(url, w.tokens.bureau)).body as Page<Delivery>;
+    expect(d1.items.map((d) => d.status)).toEqual(['failed', 'unknown']);
+    // Then one group that sorts before the cursor (first in the first unit: already passed) and one
+    // after it (last in the last unit), each with a delivery of the post: a failed one (sorts before
+    // the deliveries cursor) and a sent one (after it).
+    const passed = await w.f.group(first.items[0].unit, w.bot, { topic: '\u0001最先的群', className: '一年级2班' });
+    const ahead = await w.f.group(before.items[before.items.length - 1].unit, w.bot, { topic: '\uffff最后的群', className: '高三9班' });
+    const dPassed = await w.f.delivery(w.post, passed, { status: 'failed', error: 'x' });
+    const dAhead = await w.f.delivery(w.post, ahead, { status: 'sent', members: 10 });
+    try {
+      let r = first;
+      const seen = [...first.items];
+      while (r.next) {
+        r = (await get(`/api/groups?pageSize=2&after=${r.next}`, w.tokens.bureau)).body;
+        seen.push(...r.items);
+      }
+      expect(seen.map((g) => g.id)).toEqual([...before.items.map((g) => g.id), ahead.id]);
+      expect(r.total).toBe(7); // the counts are of now
+
+      let d = d1;
+      const dSeen = [...d1.items];
+      while (d.next) {
+        d = (await get(`${url}&after=${d.next}`, w.tokens.bureau)).body;
+        dSeen.push(...d.items);
+      }
+      const groups = dSeen.map((x) => x.group.id);
+      expect(groups).toHaveLength(6);
+      expect(new Set(groups).size).toBe(6);
+      expect(groups).not.toContain(passed.id);
+      expect(groups.at(-1)).toBe(ahead.id); // sent, last unit, its topic sorts last
+    } finally {
+      await db.prisma.delivery.deleteMany({ where: { id: { in: [dPassed.id, dAhead.id] } } });
+      await db.prisma.chatGroup.deleteMany({ where: { id: { in: [passed.id, ahead.id] } } });
+    }
+  });
+
+  it.each([
+    ['/api/groups?after=not-a-cursor!', 'after is not a cursor of this list'],
+    [`/api/groups?before=${Buffer.from('["groups","x"]').toString('base64url')}`, 'before is not a cursor of this list'],
+    [`/api/groups?after=${Buffer.from('["deliveries",0,"a","b",1]').toString('base64url')}`, 'after is not a cursor of this list'],
+    [`/api/posts/F1/deliveries?after=${Buffer.from('["deliveries",7,"a","b",1]').toString('base64url')}`, 'after is not a cursor of this list'],
+    [`/api/posts/F1/deliveries?after=${Buffer.from('["groups","a","b",1]').toString('base64url')}`, 'after is not a cursor of this list'],
+    ['/api/groups?after=abc&before=abc', 'give one of page, after and before, not after and before'],
+    ['/api/groups?page=2&after=abc', 'give one of page, after and before, not page and after'],
+  ])('refuses %s politely with 400', async (url, msg) => {
+    const r = await get(url.replace('F1', w.post.code), w.tokens.bureau);
+    expect(r.status).toBe(400);
+    expect(r.body.error.message).toContain(msg);
+  });
+
+  it('finds groups by one or two characters of the topic or class name', async () => {
+    const topics = async (q: string) => ((await get(`/api/groups?q=${encodeURIComponent(q)}`, w.tokens.bureau)).body as Page<Group>).items.map((g) => g.topic).sort();
+    expect(await topics('三年')).toEqual(['城东三年级家长群']);
+    expect(await topics('高')).toEqual(['高一1班家长群']);
+    expect(await topics('1班')).toEqual(['一年级1班家长群', '城东三年级家长群', '高一1班家长群'].sort()); // 三年级1班 is a class name
+    expect(await topics('工作群')).toEqual(['钦南一小工作群']);
+    expect(await topics('二年')).toEqual([]);
   });
 });
 

@@ -66,6 +66,15 @@ const input = (unit: { id: number }): MailReportInput => ({
 const mail = () => ({ url, from: 'antifraud@bureau.example', to: ['anquan@bureau.example', 'keyuan@bureau.example'] });
 const noWait = { pool: () => db.pool, sleep: async () => undefined };
 const decodeWords = (s: string) => s.replace(/=\?UTF-8\?B\?([^?]+)\?=\s*/gi, (_m, b64: string) => Buffer.from(b64, 'base64').toString('utf8'));
+const subjectOf = (raw: string) => decodeWords(/^Subject: (.*(?:\r\n .*)*)/m.exec(raw)![1].replace(/\r\n /g, ''));
+/** The text/plain part of a raw message (quoted-printable or base64), decoded. */
+function textOf(raw: string): string {
+  const m = /Content-Type: text\/plain[^\r\n]*\r\nContent-Transfer-Encoding: ([\w-]+)\r\n(?:[^\r\n]+\r\n)*\r\n([\s\S]*?)\r\n(?:--|$)/.exec(raw);
+  if (!m) throw new Error(`no text/plain part in ${raw.slice(0, 500)}`);
+  if (m[1].toLowerCase() === 'base64') return Buffer.from(m[2].replace(/\s+/g, ''), 'base64').toString('utf8');
+  const bytes = m[2].replace(/=\r\n/g, '').replace(/=([0-9A-F]{2})/gi, (_x, h: string) => String.fromCharCode(parseInt(h, 16)));
+  return Buffer.from(bytes, 'latin1').toString('utf8');
+}
 
 describe('e-mailing the summary', () => {
   it('retries after a temporary refusal, then sends once with both files, and records it', async () => {
@@ -75,7 +84,7 @@ describe('e-mailing the summary', () => {
     expect(received).toHaveLength(1);
     expect(received[0].to).toEqual(['anquan@bureau.example', 'keyuan@bureau.example']);
     const raw = received[0].raw;
-    expect(decodeWords(/^Subject: (.*(?:\r\n .*)*)/m.exec(raw)![1].replace(/\r\n /g, ''))).toBe('钦南区教育局2026年11月反诈工作情况小结');
+    expect(subjectOf(raw)).toBe('钦南区教育局2026年11月反诈工作情况小结');
     expect(raw).toContain('application/vnd.openxmlformats-officedocument.wordprocessingml.document');
     expect(raw).toContain('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
     expect(raw).toContain(Buffer.from('PK\u0003\u0004docx').toString('base64'));
@@ -123,6 +132,15 @@ describe('e-mailing the summary', () => {
     for (const f of files) expect(fs.readFileSync(path.join(dataDir, 'summaries', '2026-11', f)).subarray(0, 2).toString()).toBe('PK');
     // 钦南区教育局 and 灵山县教育局 were e-mailed in the tests above (same kind and period): not again.
     expect(received.length - before).toBe(2);
+    // Subject, text and file names from bureau.yml (bureau.summary_mail): the figures paragraph without the
+    // activity sentence, then the attachments line.
+    const sent = received.slice(before).map((m) => ({ subject: subjectOf(m.raw), text: textOf(m.raw) }));
+    expect(sent.map((m) => m.subject).sort()).toEqual(['钦州市教育局2026-11反诈工作情况小结', '钦州市高级中学2026-11反诈工作情况小结'].sort());
+    for (const m of sent) {
+      expect(m.text).toMatch(/^2026年10月23日至2026年11月22日，\S+通过反诈宣传转发助手共转发反诈宣传内容 \d+ 篇/);
+      expect(m.text).toContain('元。\n\n附件:工作小结(Word,含活动照片)和报表(Excel)。本邮件由反诈宣传转发助手自动发送。');
+      expect(m.text).not.toContain('活动照片或视频');
+    }
     await reportJob('monthly').run(ctx, slot);
     expect(received.length - before).toBe(2);
     fs.rmSync(dataDir, { recursive: true, force: true });

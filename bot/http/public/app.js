@@ -98,6 +98,30 @@ function pager(data, go) {
     h('button', { type: 'button', disabled: data.page >= pages, onclick: () => go(data.page + 1) }, '下一页'));
 }
 
+/**
+ * Pages of a cursor-paged list (groups, a post's deliveries): 首页 / 上一页 / 下一页 follow the API's
+ * `prev` and `next` cursors. `at` (the first row's number) lives only in the address, for the label.
+ * `names` renames the hash parameters when a view has two paged lists.
+ */
+function cursorPager(data, params, path, names = { after: 'after', before: 'before', at: 'at' }) {
+  const at = data.prev ? Math.max(1, Number(params.get(names.at)) || 1) : 1;
+  const end = at + data.items.length - 1;
+  const go = (way, cursor, nextAt) => {
+    const p = new URLSearchParams(params);
+    for (const k of Object.values(names)) p.delete(k);
+    if (way) {
+      p.set(names[way], cursor);
+      p.set(names.at, nextAt);
+    }
+    location.hash = `${path}?${p}`;
+  };
+  return h('div', { class: 'pager' },
+    h('button', { type: 'button', class: 'secondary', disabled: !data.prev, onclick: () => go() }, '首页'),
+    h('button', { type: 'button', disabled: !data.prev, onclick: () => go('before', data.prev, Math.max(1, at - data.pageSize)) }, '上一页'),
+    h('span', {}, data.items.length ? `第 ${at}–${end} 条，共 ${data.total} 条` : `共 ${data.total} 条`),
+    h('button', { type: 'button', disabled: !data.next, onclick: () => go('after', data.next, end + 1) }, '下一页'));
+}
+
 function parseHash() {
   const [path, query] = location.hash.replace(/^#/, '').split('?');
   return { parts: path.split('/').filter(Boolean).map(decodeURIComponent), params: new URLSearchParams(query || '') };
@@ -158,9 +182,14 @@ async function viewPost(main, code, params) {
   const q = new URLSearchParams({ by });
   if (county) q.set('county', county);
   if (school) q.set('school', school);
+  const dq = new URLSearchParams({ status: 'failed,unknown', pageSize: '100' });
+  if (county) dq.set('county', county);
+  if (school) dq.set('school', school);
+  if (params.get('dAfter')) dq.set('after', params.get('dAfter'));
+  if (params.get('dBefore')) dq.set('before', params.get('dBefore'));
   const [cov, dels] = await Promise.all([
     api(`/api/posts/${encodeURIComponent(code)}/coverage?${q}`),
-    api(`/api/posts/${encodeURIComponent(code)}/deliveries?status=failed,unknown&pageSize=100${county ? `&county=${county}` : ''}${school ? `&school=${school}` : ''}`),
+    api(`/api/posts/${encodeURIComponent(code)}/deliveries?${dq}`),
   ]);
   const crumbs = [h('a', { href: `#/post/${code}` }, me.role === 'bureau' ? '全市' : me.unit.name)];
   if (county && params.get('countyName')) crumbs.push(' › ', h('a', { href: `#/post/${code}?county=${county}&countyName=${encodeURIComponent(params.get('countyName'))}` }, params.get('countyName')));
@@ -221,7 +250,8 @@ async function viewPost(main, code, params) {
         h('button', { type: 'button', id: 'dl-deliveries', onclick: () => download(`/api/posts/${code}/deliveries/export?${scopeQ}&format=xlsx`).catch(fail) }, '下载未送达清单 Excel'),
         h('button', { type: 'button', class: 'secondary', onclick: () => download(`/api/posts/${code}/deliveries/export?${scopeQ}&format=csv`).catch(fail) }, 'CSV'),
         h('span', { class: 'muted' }, ` 失败、结果不明和跳过的群，附原因（跳过 ${dels.counts.skipped || 0}）`)),
-      table(['状态', '群', '单位', '机器人', '原因', '计划时间'], delRows, { class: 'deliveries', empty: '没有失败或结果不明的发送' })));
+      table(['状态', '群', '单位', '机器人', '原因', '计划时间'], delRows, { class: 'deliveries', empty: '没有失败或结果不明的发送' }),
+      dels.next || dels.prev ? cursorPager(dels, params, `#/post/${code}`, { after: 'dAfter', before: 'dBefore', at: 'dAt' }) : null));
 }
 
 /** ECharts (from npm, served by this server at /vendor/echarts.min.js), loaded on first use. */
@@ -347,11 +377,22 @@ function drawTrends(echarts, data, { by, scopeName, lineEl, barEl, drill }) {
 const fmtDay = (t) => new Date(t).toLocaleDateString('zh-CN', { timeZone: state.me?.timeZone });
 
 async function viewGroups(main, params) {
-  const q = new URLSearchParams({ page: params.get('page') || '1', pageSize: '50' });
-  if (params.get('status')) q.set('status', params.get('status'));
+  const q = new URLSearchParams({ pageSize: '50' });
+  for (const k of ['status', 'q', 'after', 'before']) if (params.get(k)) q.set(k, params.get(k));
   const data = await api(`/api/groups?${q}`);
-  const chips = h('div', { class: 'chips' }, h('a', { href: '#/groups', class: params.get('status') ? '' : 'on' }, '全部'),
-    Object.entries(data.counts).map(([s, n]) => h('a', { href: `#/groups?status=${s}`, class: params.get('status') === s ? 'on' : '' }, `${STATUS_ZH[s] || s} ${n}`)));
+  const search = params.get('q') ? `&q=${encodeURIComponent(params.get('q'))}` : '';
+  const chips = h('div', { class: 'chips' }, h('a', { href: `#/groups?${search.slice(1)}`, class: params.get('status') ? '' : 'on' }, '全部'),
+    Object.entries(data.counts).map(([s, n]) => h('a', { href: `#/groups?status=${s}${search}`, class: params.get('status') === s ? 'on' : '' }, `${STATUS_ZH[s] || s} ${n}`)));
+  const form = h('form', { class: 'filters search', onsubmit: (e) => {
+    e.preventDefault();
+    const p = new URLSearchParams();
+    if (params.get('status')) p.set('status', params.get('status'));
+    const text = String(new FormData(e.target).get('q') || '').trim();
+    if (text) p.set('q', text);
+    location.hash = `#/groups?${p}`;
+  } },
+  h('label', {}, '群名或班级', h('input', { type: 'search', name: 'q', value: params.get('q') || '', placeholder: '如 三班、钦南', maxlength: '100' })),
+  h('button', { type: 'submit' }, '搜索'));
   const rows = data.items.map((g) => h('tr', { class: g.status === 'active' ? '' : 'below' },
     h('td', {}, g.topic, g.className ? h('small', {}, ` ${g.className}`) : null),
     h('td', {}, KIND_ZH[g.kind] || g.kind), h('td', {}, g.unit.name),
@@ -360,8 +401,9 @@ async function viewGroups(main, params) {
     state.me.role === 'school' ? h('td', {}, g.registeredBy || '') : null));
   const headers = ['群', '类型', '单位', '状态', '人数', '转发', '机器人'];
   if (state.me.role === 'school') headers.push('登记人');
-  main.append(h('section', { class: 'card' }, h('h2', {}, '已登记的群'), chips, table(headers, rows, { empty: '还没有登记的群' }),
-    pager(data, (n) => { params.set('page', n); location.hash = `#/groups?${params}`; })));
+  main.append(h('section', { class: 'card' }, h('h2', {}, '已登记的群'), chips, form,
+    table(headers, rows, { class: 'groups', empty: params.get('q') ? '没有符合的群' : '还没有登记的群' }),
+    cursorPager(data, params, '#/groups')));
 }
 
 async function viewAccounts(main) {

@@ -8,12 +8,102 @@ import { coverageByPost, postsCoverage, type CoverageBy } from '../../ledger/cov
 import { scopeSql } from '../../reports/queries.ts';
 import { notFound, parseInput } from '../errors.ts';
 import { dateParam, id, page, postCode, target, wordList } from '../inputs.ts';
+import { badCursor, cursorParams, keySql, pageOf, pageWay, unitStart, paging, type PageWay } from '../keyset.ts';
 import { narrowScope, principalOf } from '../scope.ts';
 import type { ApiDeps } from '../server.ts';
 import type { Principal } from '../tokens.ts';
 
 const POST_KINDS = ['article', 'text', 'image', 'video', 'channel_video', 'mini_program', 'file', 'letter', 'attestation', 'case'] as const;
 const STATUSES = ['pending', 'sending', 'sent', 'failed', 'unknown', 'skipped'] as const;
+
+/**
+ * The delivery list's order: failed first, then unknown, then the rest (its "rank"), each by unit
+ * name, topic and group. A cursor holds [rank, unit name, topic, group id].
+ */
+const DELIVERY_RANKS = [`d.status = 'failed'`, `d.status = 'unknown'`, `d.status NOT IN ('failed', 'unknown')`] as const;
+const rankOf = (status: string) => (status === 'failed' ? 0 : status === 'unknown' ? 1 : 2);
+const DELIVERY_ORDER = ['u.name', 'g.topic', 'g.id'] as const;
+const DELIVERY_KEY = ['n', 's', 's', 'n'] as const;
+
+interface DeliveryRow {
+  rank: number;
+  unit_name: string;
+  topic: string;
+  group_id: number;
+  [column: string]: unknown;
+}
+
+/**
+ * One page of a post's deliveries (pageSize + 1 rows in the direction of travel, for pageOf): rank
+ * by rank from where the page starts, each rank's rows in unit-name order, so that the planner walks
+ * units by name and stops after the page instead of sorting the post's 20,000 rows.
+ */
+async function deliveryPage(
+  deps: ApiDeps,
+  where: string,
+  baseParams: unknown[],
+  way: PageWay,
+  pageSize: number,
+  statuses: readonly string[],
+  counts: Record<string, number>,
+): Promise<DeliveryRow[]> {
+  const select = `SELECT d.id, d.status::text AS status, d.error, d.attempts, d.due_at, d.sent_at, d.members_at_send, d.confirmed, d.rendering,
+                         g.id AS group_id, g.topic, g.class_name, g.kind::text AS group_kind, g.registered_by, u.id AS unit_id, u.name AS unit_name, b.name AS account
+                    FROM delivery d JOIN chat_group g ON g.id = d.group_id JOIN org_unit u ON u.id = g.org_unit_id JOIN bot_account b ON b.id = d.bot_account_id`;
+  const ranks = [0, 1, 2].filter((r) => statuses.some((s) => rankOf(s) === r));
+  // Where the walk starts: after/before a cursor, or for a page by number the rank it falls in
+  // (from the counts per status) and, in that rank, the unit name and the rows to skip from it.
+  let rank = 0;
+  let first = (_params: unknown[]) => '';
+  let offset = 0;
+  if (way.kind !== 'number') {
+    rank = Number(way.key[0]);
+    if (![0, 1, 2].includes(rank)) throw badCursor(way.kind);
+    first = (params) => keySql(DELIVERY_ORDER, way.key.slice(1), way.kind, params);
+  } else if (way.page > 1) {
+    let skip = (way.page - 1) * pageSize;
+    const inRank = (r: number) => Object.entries(counts).reduce((n, [s, c]) => n + (statuses.includes(s) && rankOf(s) === r ? c : 0), 0);
+    rank = 3;
+    for (const r of ranks) {
+      if (skip < inRank(r)) {
+        rank = r;
+        break;
+      }
+      skip -= inRank(r);
+    }
+    if (rank > 2) return [];
+    if (skip <= paging.walkMax) offset = skip;
+    else {
+      const perName = (await deps.db.pool.query<{ name: string; n: string }>(
+        `SELECT u.name, count(*) AS n FROM delivery d JOIN chat_group g ON g.id = d.group_id JOIN org_unit u ON u.id = g.org_unit_id
+          WHERE ${where} AND ${DELIVERY_RANKS[rank]} GROUP BY u.name ORDER BY u.name`,
+        baseParams,
+      )).rows;
+      const start = unitStart(perName, skip);
+      if (!start) return [];
+      first = (params) => {
+        params.push(start.name);
+        return ` AND u.name >= $${params.length}`;
+      };
+      offset = start.offset;
+    }
+  }
+  const forward = way.kind !== 'before';
+  const dir = forward ? 'ASC' : 'DESC';
+  const out: DeliveryRow[] = [];
+  for (let r = rank; r >= 0 && r <= 2 && out.length <= pageSize; r += forward ? 1 : -1) {
+    if (!ranks.includes(r)) continue;
+    const params = [...baseParams];
+    const keyed = r === rank ? first(params) : '';
+    const { rows } = await deps.db.pool.query(
+      `${select} WHERE ${where} AND ${DELIVERY_RANKS[r]}${keyed}
+        ORDER BY ${DELIVERY_ORDER.map((c) => `${c} ${dir}`).join(', ')} LIMIT ${pageSize + 1 - out.length}${r === rank && offset ? ` OFFSET ${offset}` : ''}`,
+      params,
+    );
+    out.push(...rows.map((row) => ({ ...row, rank: rankOf(String(row.status)) }) as DeliveryRow));
+  }
+  return out;
+}
 
 /**
  * A post by its code, as the principal may see it. Decision (issue 13): a county or school token sees
@@ -157,7 +247,8 @@ export function registerPostRoutes(app: FastifyInstance, deps: ApiDeps): void {
   app.get<{ Params: { code: string } }>('/api/posts/:code/deliveries', async (req) => {
     const p = principalOf(req);
     const post = await findPost(deps, req.params.code, p);
-    const q = parseInput(z.object({ status: wordList('status', STATUSES).optional(), county: id('county').optional(), school: id('school').optional(), ...page }), req.query);
+    const q = parseInput(z.object({ status: wordList('status', STATUSES).optional(), county: id('county').optional(), school: id('school').optional(), ...page, ...cursorParams }), req.query);
+    const way = pageWay('deliveries', DELIVERY_KEY, q, (req.query as { page?: unknown } | undefined)?.page !== undefined);
     const scope = await narrowScope(deps.db.prisma, p, q);
     const params: unknown[] = [post.id];
     const scoped = scopeSql(scope, params);
@@ -171,23 +262,18 @@ export function registerPostRoutes(app: FastifyInstance, deps: ApiDeps): void {
     const total = Object.entries(counts).reduce((n, [s, c]) => n + (!q.status || (q.status as string[]).includes(s) ? c : 0), 0);
     if (q.status) {
       params.push(q.status);
-      where += ` AND d.status::text = ANY($${params.length}::text[])`;
+      where += ` AND d.status = ANY($${params.length}::"DeliveryStatus"[])`; // the enum, so delivery_post_id_status_idx applies
     }
-    const from = `FROM delivery d JOIN chat_group g ON g.id = d.group_id JOIN org_unit u ON u.id = g.org_unit_id JOIN bot_account b ON b.id = d.bot_account_id WHERE ${where}`;
-    const { rows } = await deps.db.pool.query(
-      `SELECT d.id, d.status::text AS status, d.error, d.attempts, d.due_at, d.sent_at, d.members_at_send, d.confirmed, d.rendering,
-              g.id AS group_id, g.topic, g.class_name, g.kind::text AS group_kind, g.registered_by, u.id AS unit_id, u.name AS unit_name, b.name AS account
-         ${from}
-        ORDER BY CASE d.status WHEN 'failed' THEN 0 WHEN 'unknown' THEN 1 ELSE 2 END, u.name, g.topic
-        LIMIT ${q.pageSize} OFFSET ${(q.page - 1) * q.pageSize}`,
-      params,
-    );
+    const fetched = await deliveryPage(deps, where, params, way, q.pageSize, q.status ?? STATUSES, counts);
+    const { items: rows, next, prev } = pageOf('deliveries', way, fetched, q.pageSize, (r) => [r.rank, r.unit_name, r.topic, r.group_id]);
     return {
       post: postJson(post),
       counts,
-      page: q.page,
+      ...(way.kind === 'number' ? { page: way.page } : {}),
       pageSize: q.pageSize,
       total,
+      next,
+      prev,
       items: rows.map((r) => ({
         id: r.id,
         status: r.status,

@@ -5,11 +5,17 @@ import { z } from 'zod';
 import { scopeSql } from '../../reports/queries.ts';
 import { badRequest, forbidden, parseInput } from '../errors.ts';
 import { figuresPeriod, id, page } from '../inputs.ts';
+import { cursorParams, keySql, pageOf, pageWay, unitStart, paging } from '../keyset.ts';
 import { narrowScope, principalOf, requireRole } from '../scope.ts';
 import type { ApiDeps } from '../server.ts';
 
 const GROUP_STATUSES = ['active', 'paused', 'left', 'ambiguous'] as const;
 const GROUP_KINDS = ['work', 'parent', 'source'] as const;
+/** The group list's order (its cursor holds these values) and what each is. */
+const GROUP_ORDER = ['u.name', 'g.topic', 'g.id'] as const;
+const GROUP_KEY = ['s', 's', 'n'] as const;
+/** The search index's expression (migration 20261127230000_list_paging): keep them identical. */
+const GROUP_GRAMS = "(coalesce(text_grams(g.topic), '{}') || coalesce(text_grams(g.class_name), '{}'))";
 
 interface AccountItem {
   id: number | null;
@@ -58,9 +64,11 @@ export function registerUnitRoutes(app: FastifyInstance, deps: ApiDeps): void {
         school: id('school').optional(),
         q: z.string().max(100, { message: 'q is at most 100 characters' }).optional(),
         ...page,
+        ...cursorParams,
       }),
       req.query,
     );
+    const way = pageWay('groups', GROUP_KEY, q, (req.query as { page?: unknown } | undefined)?.page !== undefined);
     const p = principalOf(req);
     const scope = await narrowScope(deps.db.prisma, p, q);
     const params: unknown[] = [];
@@ -76,13 +84,17 @@ export function registerUnitRoutes(app: FastifyInstance, deps: ApiDeps): void {
     );
     if (q.status) {
       params.push(q.status);
-      where += ` AND g.status::text = $${params.length}`;
+      where += ` AND g.status = $${params.length}::"GroupStatus"`;
     }
     if (q.kind) {
       params.push(q.kind);
-      where += ` AND g.kind::text = $${params.length}`;
+      where += ` AND g.kind = $${params.length}::"GroupKind"`;
     }
     if (q.q) {
+      // The search index (chat_group_search_grams_idx, GIN) holds each name's characters and pairs:
+      // a two-character Chinese search like 三班 finds its few rows without reading every group.
+      params.push(q.q);
+      where += ` AND ${GROUP_GRAMS} @> text_grams($${params.length})`;
       params.push(`%${q.q.replace(/[\\%_]/g, (m) => '\\' + m)}%`);
       where += ` AND (g.topic ILIKE $${params.length} OR g.class_name ILIKE $${params.length})`;
     }
@@ -90,17 +102,37 @@ export function registerUnitRoutes(app: FastifyInstance, deps: ApiDeps): void {
     const total = q.kind || q.q
       ? Number((await deps.db.pool.query<{ n: string }>(`SELECT count(*) AS n ${from}`, params)).rows[0].n)
       : q.status ? (counts[q.status] ?? 0) : Object.values(counts).reduce((a, b) => a + b, 0);
-    const { rows } = await deps.db.pool.query(
+    // Sorted by unit name, topic and id; pages after/before a cursor walk the units by name
+    // (org_unit_name_id_idx) and stop after one page, so page 400 costs what page 1 costs.
+    // A deep page by number counts the rows per unit name first and skips whole units by name.
+    const dir = way.kind === 'before' ? 'DESC' : 'ASC';
+    let keyed = '';
+    let offset = '';
+    if (way.kind !== 'number') keyed = keySql(GROUP_ORDER, way.key, way.kind, params);
+    else if ((way.page - 1) * q.pageSize <= paging.walkMax) offset = way.page > 1 ? ` OFFSET ${(way.page - 1) * q.pageSize}` : '';
+    else {
+      const perName = (await deps.db.pool.query<{ name: string; n: string }>(`SELECT u.name, count(*) AS n ${from} GROUP BY u.name ORDER BY u.name`, params)).rows;
+      const start = unitStart(perName, (way.page - 1) * q.pageSize);
+      if (start) {
+        params.push(start.name);
+        keyed = ` AND u.name >= $${params.length}`;
+        if (start.offset) offset = ` OFFSET ${start.offset}`;
+      } else keyed = ' AND false'; // past the end
+    }
+    const { rows: fetched } = await deps.db.pool.query(
       `SELECT g.id, g.kind::text AS kind, g.topic, g.class_name, g.status::text AS status, g.status_reason, g.member_count, g.auto_forward, g.registered_at, g.registered_by,
               u.id AS unit_id, u.name AS unit_name, b.name AS account
-         ${from} ORDER BY u.name, g.topic LIMIT ${q.pageSize} OFFSET ${(q.page - 1) * q.pageSize}`,
+         ${from}${keyed} ORDER BY ${GROUP_ORDER.map((c) => `${c} ${dir}`).join(', ')} LIMIT ${q.pageSize + 1}${offset}`,
       params,
     );
+    const { items: rows, next, prev } = pageOf('groups', way, fetched, q.pageSize, (r) => [r.unit_name, r.topic, r.id]);
     return {
       counts,
-      page: q.page,
+      ...(way.kind === 'number' ? { page: way.page } : {}),
       pageSize: q.pageSize,
       total,
+      next,
+      prev,
       items: rows.map((r) => ({
         id: r.id,
         kind: r.kind,
@@ -178,7 +210,7 @@ export function registerUnitRoutes(app: FastifyInstance, deps: ApiDeps): void {
       z.object({
         period: figuresPeriod,
         cases: z.number({ message: 'cases must be a whole number from 0' }).int({ message: 'cases must be a whole number from 0' }).min(0, { message: 'cases must be a whole number from 0' }).max(1_000_000, { message: 'cases is too large' }),
-        lossesYuan: z.number({ message: 'lossesYuan must be an amount in yuan from 0' }).min(0, { message: 'lossesYuan must be an amount in yuan from 0' }).max(1e11, { message: 'lossesYuan is too large' }).multipleOf(0.01, { message: 'lossesYuan has at most two decimals' }),
+        lossesYuan: z.number({ message: 'lossesYuan must be an amount in yuan from 0' }).min(0, { message: 'lossesYuan must be an amount in yuan from 0' }).max(1e11, { message: 'lossesYuan is too large' }).refine((v) => Math.round(v * 100) / 100 === v, { message: 'lossesYuan has at most two decimals' }), // whole fen (multipleOf(0.01) let 5e-324 through, stored as 0)
       }).strict(),
       req.body,
     );
