@@ -270,4 +270,32 @@ describe('dashboard in Chromium', () => {
     expect(overflow).toBeLessThanOrEqual(0);
     await shot('phone');
   });
+
+  it("pages a post's failed sends by cursor when there are more than 100", async () => {
+    // 110 more groups of the signed-in school, the post failed in each.
+    await db.pool.query(
+      `WITH g AS (
+         INSERT INTO chat_group (kind, org_unit_id, bot_account_id, topic, class_name, registered_by, owner_key, member_count, status)
+         SELECT 'parent', $1, $2, '失败' || lpad(i::text, 3, '0') || '班家长群', i || '班', '老师', md5('fail-' || i), 40, 'active' FROM generate_series(1, 110) i
+         RETURNING id)
+       INSERT INTO delivery (post_id, group_id, bot_account_id, status, due_at, error)
+       SELECT $3, g.id, $2, 'failed', now(), 'throttled (1205)' FROM g`,
+      [w.units.a1.id, w.bot.id, w.post.id],
+    );
+    await page.setViewportSize({ width: 1100, height: 760 });
+    await page.goto(`${server.address}/#/post/${w.post.code}`);
+    await page.reload(); // the phone test left the page on this address: draw it afresh
+    await page.waitForSelector('table.deliveries tbody tr');
+    const card = 'section.card:has(table.deliveries)';
+    expect(await page.textContent(`${card} h3`)).toBe('发送失败或结果不明（110）');
+    expect(await page.$$eval('table.deliveries tbody tr', (trs) => trs.length)).toBe(100);
+    expect(await page.textContent(`${card} .pager span`)).toBe('第 1–100 条，共 110 条');
+    await page.click(`${card} .pager button:has-text("下一页")`);
+    await expect.poll(() => page.textContent(`${card} .pager span`)).toBe('第 101–110 条，共 110 条');
+    const rest = await page.$$eval('table.deliveries tbody tr td:nth-child(2)', (tds) => tds.map((td) => td.textContent));
+    expect(rest).toEqual(Array.from({ length: 10 }, (_, i) => `失败${String(101 + i).padStart(3, '0')}班家长群`));
+    expect(await page.isVisible('table.coverage')).toBe(true); // the coverage above stays
+    await page.click(`${card} .pager button:has-text("首页")`);
+    await expect.poll(() => page.textContent(`${card} .pager span`)).toBe('第 1–100 条，共 110 条');
+  });
 });
