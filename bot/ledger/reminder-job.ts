@@ -48,7 +48,7 @@ export function reminderJob(kind: ReminderKind): ScheduledJob {
           continue;
         }
         const r = await runReminders(ctx, [account], { kind, settings: ctx.settings.ledger });
-        log.info({ account: account.name, groups: r.groups.length, summaries: r.summaries.length, failed: r.failed }, 'reminders done');
+        log.info({ account: account.name, groups: r.groups.length, summaries: r.summaries.length, failed: r.failed, deferred: r.deferred }, 'reminders done');
       }
     },
   };

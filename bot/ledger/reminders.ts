@@ -6,6 +6,7 @@
 // paced port: the `reminder` rows are claimed (INSERT … ON CONFLICT DO NOTHING) before anything is
 // sent, and so is the teacher's list (a cron_fire slot keyed by a hash of the teacher's name).
 import type { Account, AppContext } from '../app.ts';
+import { SendError } from '../chat-types.ts';
 import { localDay, localDayStart } from '../core/time.ts';
 import { t } from '../i18n.ts';
 import { claimSlot } from '../core/scheduler.ts';
@@ -34,6 +35,8 @@ export interface ReminderResult {
   groups: { groupId: number; topic: string; posts: string[]; names: number; round: number; owner: boolean }[];
   summaries: { orgUnitId: number; groups: number; sentTo: number }[];
   failed: number;
+  /** Groups whose reminder the account may not send now (daily cap reached, paused): no round used, the next run reminds them. */
+  deferred: number;
   /** Private lists sent to teachers (one per teacher per run). */
   privateLists: number;
 }
@@ -68,7 +71,7 @@ export async function runReminders(ctx: AppContext, accounts: Account[], opts: R
   const day = localDay(now, ctx.config.timeZone);
   const start = localDayStart(now, ctx.config.timeZone);
   const byAccount = new Map(accounts.map((a) => [a.id, a]));
-  const result: ReminderResult = { day, groups: [], summaries: [], failed: 0, privateLists: 0 };
+  const result: ReminderResult = { day, groups: [], summaries: [], failed: 0, deferred: 0, privateLists: 0 };
   if (settings.remindMaxRounds === 0 || !accounts.length) return result;
 
   const { rows } = await pool.query<Candidate>(
@@ -131,12 +134,27 @@ export async function runReminders(ctx: AppContext, accounts: Account[], opts: R
       const pack = (header: string) => packMessages(header, blocks, { sep: t('common.separator'), more: t('ledger.reminder_more') });
       const owner = audience.owner;
       const round = Math.max(...due.map((c) => c.rounds + 1));
-      result.groups.push({ groupId, topic: first.topic, posts: due.map((c) => c.code), names: blocks.reduce((n, b) => n + b.names.length, 0), round, owner: Boolean(owner) });
+      const entry = { groupId, topic: first.topic, posts: due.map((c) => c.code), names: blocks.reduce((n, b) => n + b.names.length, 0), round, owner: Boolean(owner) };
+      if (!opts.dryRun) {
+        let sent = 0;
+        try {
+          for (const text of pack(t(opts.kind === 'work' ? 'ledger.reminder_header_work' : 'ledger.reminder_header'))) {
+            await account.chat.sayToRoom(first.room_id!, { type: 'text', text });
+            sent++;
+          }
+        } catch (err) {
+          if (sent > 0 || !(err instanceof SendError) || err.opts.sent !== false) throw err;
+          // Nothing went out (the account's daily cap, a pause after "too fast", a room gone): the
+          // claim is given back, so no round is used up and the next run reminds this group.
+          await pool.query('DELETE FROM reminder WHERE group_id = $1 AND day = $2 AND post_id = ANY($3::int[])', [groupId, day, due.map((c) => c.post_id)]);
+          result.deferred++;
+          log.warn({ group: groupId, reason: (err as Error).message }, 'reminder not sent now; this group is reminded next run');
+          continue;
+        }
+      }
+      result.groups.push(entry);
       if (round >= 2) for (const c of due) escalate.set(c.org_unit_id, [...(escalate.get(c.org_unit_id) ?? []), { topic: first.topic, c }]);
       if (opts.dryRun) continue;
-      for (const text of pack(t(opts.kind === 'work' ? 'ledger.reminder_header_work' : 'ledger.reminder_header'))) {
-        await account.chat.sayToRoom(first.room_id!, { type: 'text', text });
-      }
       if (owner) {
         // One private list per teacher per run, over all their groups (sent after the groups).
         const key = `${account.id}:${owner.id}`;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Account } from '../../bot/app.ts';
-import type { GroupMessage } from '../../bot/chat-types.ts';
+import { SendError, type GroupMessage } from '../../bot/chat-types.ts';
 import { createCommandHandler } from '../../bot/commands/registry.ts';
 import { createConfirmations } from '../../bot/ledger/confirm.ts';
 import { packMessages } from '../../bot/ledger/group-auth.ts';
@@ -187,6 +187,31 @@ describe('reminders', () => {
     expect(r.groups.length).toBe(1);
     expect(rec.said).toEqual([]);
     expect(await db.prisma.reminder.count()).toBe(0);
+  });
+
+  it('a reminder the account may not send (daily cap reached, paused) uses up no round: the next run sends it', async () => {
+    await db.pool.query("DELETE FROM reminder; DELETE FROM cron_fire WHERE job = 'reminder-owner-list'");
+    rec.said.length = 0;
+    ctx.clock.set('2026-03-06T19:30:00+08:00');
+    const say = acc.chat.sayToRoom;
+    acc.chat.sayToRoom = async () => {
+      throw new SendError('not sent: the daily cap of 3 messages is reached', { sent: false });
+    };
+    try {
+      const refused = await runReminders(ctx, [acc], { kind: 'parent', gapMs: 0 });
+      expect(refused.groups).toEqual([]);
+      expect(refused.deferred).toBe(1);
+      expect(refused.failed).toBe(0);
+    } finally {
+      acc.chat.sayToRoom = say;
+    }
+    expect(rec.said).toEqual([]); // no private list either: the group was not reminded
+    expect(await db.prisma.reminder.count()).toBe(0);
+    expect(cap.messages().some((m) => /reminded next run/.test(m))).toBe(true);
+    // Later that evening (or the next day) the same group is reminded, as round 1.
+    const later = await runReminders(ctx, [acc], { kind: 'parent', gapMs: 0 });
+    expect(later.groups.map((g) => [g.groupId, g.round])).toEqual([[classGroup, 1]]);
+    expect(rec.said.map((s) => s.to)).toEqual(['room-41', 'wx-liu']);
   });
 
   it('split long name lists into messages that fit', () => {
