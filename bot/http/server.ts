@@ -1,4 +1,4 @@
-// The bureau HTTP server: the dashboard (static files at /) and the JSON API under /api/, every
+// The bureau HTTP server: the dashboard (static files at /, the page with its words filled in) and the JSON API under /api/, every
 // API request authenticated with a bearer token and scoped to the token's unit.
 // Routes read the principal with `principalOf(req)` (bot/http/scope.ts), which answers 401 when it
 // is missing, so a route outside the authenticated scope fails closed.
@@ -12,6 +12,7 @@ import type { Db } from '../db/client.ts';
 import { SetupError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { badRequest, errorHandler, notFound, unauthorized } from './errors.ts';
+import { renderPage } from './page.ts';
 import { registerActivityRoutes } from './routes/activities.ts';
 import { registerPostRoutes } from './routes/posts.ts';
 import { registerReportRoutes } from './routes/reports.ts';
@@ -103,7 +104,9 @@ export function buildServer(deps: ApiDeps): FastifyInstance {
   });
 
   for (const [route, file] of Object.entries(STATIC)) {
-    const body = fs.readFileSync(path.join(PUBLIC_DIR, file));
+    const raw = fs.readFileSync(path.join(PUBLIC_DIR, file));
+    // The page carries the dashboard's words (content/locales/zh-CN/dashboard.yml).
+    const body = file === 'index.html' ? renderPage(raw.toString('utf8')) : raw;
     app.get(route, async (_req, reply) =>
       reply
         .type(TYPES[path.extname(file)])

@@ -448,7 +448,11 @@ describe('dashboard', () => {
     expect(page.statusCode).toBe(200);
     expect(page.headers['content-type']).toContain('text/html');
     expect(page.headers['content-security-policy']).toContain("default-src 'self'");
-    expect(page.body).toContain('反诈宣传');
+    expect(page.body).toContain('<title>反诈宣传覆盖情况 · 教育局看板</title>');
+    // The words of content/locales/zh-CN/dashboard.yml: filled into the page and inlined for app.js.
+    expect(page.body).not.toContain('{{');
+    const texts = JSON.parse(/<script id="texts" type="application\/json">(.*?)<\/script>/s.exec(page.body)![1]) as Record<string, unknown>;
+    expect(texts['nav.posts']).toBe('文章');
     expect((await app.inject({ method: 'GET', url: '/app.js' })).statusCode).toBe(200);
   });
 });

@@ -1,7 +1,8 @@
 // User-facing Chinese lives in content/ (STYLE.md 5): code refers to locale keys. This test reads
-// every TypeScript file under bot/ (not the generated Prisma client) with the TypeScript parser and
-// fails on Chinese — Han characters, CJK punctuation, full-width forms — in any string, template,
-// regular expression or identifier. Comments are free. The few literals that must stay in code
+// every TypeScript file under bot/ (not the generated Prisma client) and the dashboard's browser
+// scripts (bot/http/public/*.js) with the TypeScript parser and fails on Chinese — Han characters,
+// CJK punctuation, full-width forms — in any string, template, regular expression or identifier;
+// in the dashboard's page and style sheet (*.html, *.css) anywhere but a comment. Comments are free. The few literals that must stay in code
 // are listed below, each with its reason; an entry that no longer matches anything fails too, so
 // the list only shrinks.
 import fs from 'node:fs';
@@ -57,7 +58,7 @@ interface Finding {
 
 /** Chinese in the literals and identifiers of one source text (comments are not looked at). */
 export function chineseLiterals(file: string, source: string): Finding[] {
-  const sf = ts.createSourceFile(file, source, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
+  const sf = ts.createSourceFile(file, source, ts.ScriptTarget.Latest, true, file.endsWith('.js') ? ts.ScriptKind.JS : ts.ScriptKind.TS);
   const out: Finding[] = [];
   const visit = (node: ts.Node): void => {
     if (
@@ -71,6 +72,13 @@ export function chineseLiterals(file: string, source: string): Finding[] {
   };
   visit(sf);
   return out;
+}
+
+/** Chinese anywhere in a page or style sheet but its comments (HTML and CSS comments), line by line. */
+export function chineseInMarkup(file: string, source: string): Finding[] {
+  const blank = (m: string) => m.replace(/[^\n]/g, ' '); // keeps line numbers
+  const lines = source.replace(/<!--[\s\S]*?-->/g, blank).replace(/\/\*[\s\S]*?\*\//g, blank).split('\n');
+  return lines.flatMap((text, i) => (CHINESE.test(text) ? [{ file, line: i + 1, text: text.trim() }] : []));
 }
 
 function sources(dir: string): string[] {
@@ -95,6 +103,22 @@ describe('Chinese text in code', () => {
     expect(chineseLiterals('x.ts', src).map((f) => `${f.line}:${f.text}`)).toEqual([
       "3:'字符串'", '4:`模板${', '4:}中间${', '4:}结尾`', '5:/正则/', '6:变量', '6:键',
     ]);
+  });
+
+  it('is found anywhere in a page or style sheet but in its comments', () => {
+    const page = ['<!-- 注释 -->', '<title>{{page.title}}</title>', '<p>{{signin.help}}</p>', '<button>登录</button>', '<input placeholder="如 三班">', '<style>/* 样式 */ a::after { content: "：" }</style>'].join('\n');
+    expect(chineseInMarkup('x.html', page).map((f) => f.line)).toEqual([4, 5, 6]);
+  });
+
+  it('is nowhere in the dashboard: its words come from content/locales/zh-CN/dashboard.yml', () => {
+    const dir = 'bot/http/public';
+    const files = fs.readdirSync(path.join(ROOT, dir)).map((n) => `${dir}/${n}`);
+    expect(files.filter((f) => /\.(js|html|css)$/.test(f)).length, 'every file of the dashboard is looked at').toBe(files.length);
+    const offenders = files.flatMap((file) => {
+      const source = fs.readFileSync(path.join(ROOT, file), 'utf8');
+      return file.endsWith('.js') ? chineseLiterals(file, source) : chineseInMarkup(file, source);
+    });
+    expect(offenders.map((f) => `${f.file}:${f.line} ${f.text}`), 'move these to content/locales/zh-CN/dashboard.yml').toEqual([]);
   });
 
   it('is nowhere in bot/ but in the commented allow-list (user-facing words belong in content/locales)', () => {
