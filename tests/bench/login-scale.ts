@@ -1,6 +1,8 @@
 // Bench: an account in many big rooms logs in (prints numbers; not part of `npm test`):
 //   npm run bench -- login-scale                      # 50×200, 200×300, 500×500
 //   npx tsx tests/bench/login-scale.ts 500x500 --cap 300
+//   npx tsx tests/bench/login-scale.ts 500x500 --relogins 2   # + the heap after each re-login
+//             (with --relogins, rss and heap are peaks over the re-logins too)
 // Each size runs in its own process: the REAL wechaty-puppet-wechat4u against the fake web-WeChat
 // server (tests/helpers/wechat4u-fake.ts, same process: it is wechat4u's axios adapter), the
 // production runtime (bot/runtime.ts) with every room registered under a stale room id, and an
@@ -21,6 +23,7 @@ import { contentSettings } from '../../bot/core/settings.ts';
 import { spawn } from 'node:child_process';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { Writable } from 'node:stream';
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -40,11 +43,15 @@ interface Result {
   blockMs: number;
   heapMb: number;
   matched: number;
+  /** V8 heap used after a full GC once settled: after the first login, then after each re-login. */
+  heapAfterLoginsMb: number[];
+  /** Groups re-matched to the new session's rooms after each re-login. */
+  rematchedAfterRelogins: number[];
 }
 
 const mb = (b: number) => Math.round(b / 1048576);
 
-async function child(rooms: number, members: number, capS: number): Promise<Result> {
+async function child(rooms: number, members: number, capS: number, relogins: number): Promise<Result> {
   const gc = (globalThis as { gc?: () => void }).gc ?? (() => undefined);
   const { withBenchDatabase } = await import('./_database.ts');
   const { PuppetWechat4u } = await import('wechaty-puppet-wechat4u');
@@ -84,7 +91,9 @@ async function child(rooms: number, members: number, capS: number): Promise<Resu
       }
     }, 100);
 
-    const dir = path.join(os.tmpdir(), `bench-login-${process.pid}`);
+    // (the puppet saves the session there; without the directory a re-login stopped at that save)
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-login-'));
+    process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
     const ctx = { db: { ...db }, clock: { now: () => new Date(), sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, ms)) }, log, config: loadConfig({}), settings: { ...contentSettings(), sources: { channels: [], feeds: [], admins: [], pollMinutes: 30 }, relay: openSettings() }, ledgerSecret: 'x'.repeat(32) };
     const bot = createWechatBot({ name: 'bench', dataDir: dir, puppet: 'wechaty-puppet-wechat4u', puppetInstance: new PuppetWechat4u(), log, printQr: false });
     let loginAt = 0;
@@ -150,19 +159,33 @@ async function child(rooms: number, members: number, capS: number): Promise<Resu
     gc();
     const settledMem = process.memoryUsage();
     if (process.env.BENCH_TRACE) process.stderr.write(`mem: before the fake ${mb(rss0)} MB rss; settled, after a full GC: rss ${mb(settledMem.rss)} MB, heap used ${mb(settledMem.heapUsed)} MB\n`);
+    const heapAfterLoginsMb = [mb(settledMem.heapUsed)];
+    const rematchedAfterRelogins: number[] = [];
+    // Re-logins (the server ends the session; every id changes): what each one leaves in the heap.
+    for (let i = 1; i <= relogins && settledS !== null; i++) {
+      fake.relogin();
+      const deadline = performance.now() + capS * 1000;
+      const rematched = async () =>
+        Number((await db.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM chat_group WHERE room_id LIKE $1', [`%e${i}`])).rows[0].n);
+      while (performance.now() < deadline && (fake.epoch() < i || (await rematched()) < rooms)) await new Promise((r) => setTimeout(r, 2000));
+      rematchedAfterRelogins.push(await rematched());
+      await new Promise((r) => setTimeout(r, 5000));
+      gc();
+      heapAfterLoginsMb.push(mb(process.memoryUsage().heapUsed));
+    }
     clearInterval(sampler);
     void BOT;
     void runtime.stop().catch(() => undefined);
-    return { rooms, members, settledS, cpuS: Math.round((cpu.user + cpu.system) / 1e5) / 10, peakMb: mb(peak), fakeMb: mb(fakeBytes), statusMs, matched, blockMs: Math.round(loop.max / 1e6), heapMb: mb(peakHeap) };
+    return { rooms, members, settledS, cpuS: Math.round((cpu.user + cpu.system) / 1e5) / 10, peakMb: mb(peak), fakeMb: mb(fakeBytes), statusMs, matched, blockMs: Math.round(loop.max / 1e6), heapMb: mb(peakHeap), heapAfterLoginsMb, rematchedAfterRelogins };
   });
 }
 
 /** Extra seconds a child gets beyond the cap (database start, the two #状态, shutdown) before it is killed. */
 const GRACE_S = 120;
 
-function runChild(size: string, capS: number): Promise<Result | string> {
+function runChild(size: string, capS: number, relogins: number): Promise<Result | string> {
   return new Promise((resolve) => {
-    const p = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', file, '--child', size, '--cap', String(capS)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const p = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', file, '--child', size, '--cap', String(capS), '--relogins', String(relogins)], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     let killed = false;
     // A child whose event loop is blocked never reaches its own cap: it must not outlive the bench
@@ -170,7 +193,7 @@ function runChild(size: string, capS: number): Promise<Result | string> {
     const timer = setTimeout(() => {
       killed = true;
       p.kill('SIGKILL');
-    }, (capS + GRACE_S) * 1000);
+    }, (capS * (1 + relogins) + GRACE_S) * 1000);
     const onSignal = () => {
       p.kill('SIGKILL');
       process.exit(130);
@@ -191,9 +214,10 @@ function runChild(size: string, capS: number): Promise<Result | string> {
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const cap = Number(args[args.indexOf('--cap') + 1]) || 300;
+  const relogins = args.includes('--relogins') ? Number(args[args.indexOf('--relogins') + 1]) || 0 : 0;
   if (args[0] === '--child') {
     const [rooms, members] = args[1].split('x').map(Number);
-    const r = await child(rooms, members, cap);
+    const r = await child(rooms, members, cap, relogins);
     process.stdout.write(`RESULT ${JSON.stringify(r)}\n`);
     process.exit(0);
   }
@@ -201,7 +225,7 @@ async function main(): Promise<void> {
   console.log(`load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')} on ${os.cpus().length} cores; cap ${cap} s per size`);
   console.log('rooms×members  settled  cpu      rss    fake   bot      heap   #状态 at login / settled   block     matched');
   for (const size of sizes.length ? sizes : SIZES) {
-    const r = await runChild(size, cap);
+    const r = await runChild(size, cap, relogins);
     if (typeof r === 'string') {
       console.log(`${size.padEnd(14)} failed (${r})`);
       continue;
@@ -211,6 +235,9 @@ async function main(): Promise<void> {
     console.log(
       `${size.padEnd(14)} ${s.padEnd(8)} ${`${r.cpuS} s`.padEnd(8)} ${`${r.peakMb}`.padEnd(6)} ${`${r.fakeMb}`.padEnd(6)} ${`${r.peakMb - r.fakeMb} MB`.padEnd(8)} ${`${r.heapMb}`.padEnd(6)} ${st.padEnd(27)} ${`${r.blockMs} ms`.padEnd(9)} ${r.matched}/${r.rooms}`,
     );
+    if (r.heapAfterLoginsMb.length > 1) {
+      console.log(`${''.padEnd(14)} heap after a full GC, after login 1${r.heapAfterLoginsMb.slice(1).map((_, k) => `, ${k + 2}`).join('')}: ${r.heapAfterLoginsMb.join(' / ')} MB (re-matched after each re-login: ${r.rematchedAfterRelogins.join(', ')} of ${r.rooms})`);
+    }
   }
 }
 
