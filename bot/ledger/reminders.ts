@@ -148,7 +148,7 @@ export async function runReminders(ctx: AppContext, accounts: Account[], opts: R
           // claim is given back, so no round is used up and the next run reminds this group.
           await pool.query('DELETE FROM reminder WHERE group_id = $1 AND day = $2 AND post_id = ANY($3::int[])', [groupId, day, due.map((c) => c.post_id)]);
           result.deferred++;
-          log.warn({ group: groupId, reason: (err as Error).message }, 'reminder not sent now; this group is reminded next run');
+          log.warn({ group: groupId, reason: err.message }, 'reminder not sent now; this group is reminded next run');
           continue;
         }
       }

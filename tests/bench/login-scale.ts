@@ -153,7 +153,7 @@ async function child(rooms: number, members: number, capS: number, relogins: num
     loop.disable();
     if (prof) {
       const { profile } = await post('HeapProfiler.stopSampling');
-      (await import('node:fs')).writeFileSync(process.env.BENCH_HEAPPROF!, JSON.stringify(profile));
+      fs.writeFileSync(process.env.BENCH_HEAPPROF!, JSON.stringify(profile));
     }
     if (settledS !== null) statusMs.push(await status());
     gc();
