@@ -50,6 +50,11 @@ export interface FakeOptions {
   /** Unknown members' details are served at most this many per `memberWindowMs` (real server: 40 per 2 s). */
   membersPerWindow?: number;
   memberWindowMs?: number;
+  /**
+   * How long a synccheck with nothing to report is held (default 30 ms). The real server holds it for
+   * about 25 s; a bench over real HTTP uses a longer hold so that the polling does not count as work.
+   */
+  syncHoldMs?: number;
 }
 
 /**
@@ -66,6 +71,8 @@ export function installWebWechatFake(contacts: RawContact[], opts: FakeOptions =
   const sends: SentMessage[] = [];
   const refused: (SentMessage & { ret: number })[] = [];
   const requests: string[] = [];
+  /** How many contacts each webwxbatchgetcontact asked for. */
+  const batches: number[] = [];
   const uploads: number[] = [];
   let nextRet: number[] = [];
   /** Bytes of inbound images and videos by MsgId, served by webwxgetmsgimg / webwxgetvideo. */
@@ -115,7 +122,13 @@ export function installWebWechatFake(contacts: RawContact[], opts: FakeOptions =
     const path = url.pathname;
     requests.push(path);
     const body = typeof config.data === 'string' && config.data.startsWith('{') ? JSON.parse(config.data) : config.data;
-    const respond = (data: unknown, status = 200, headers: Record<string, unknown> = {}) => ({ data, status, statusText: String(status), headers, config, request: {} });
+    // A JSON answer goes out as text, as the real server sends it: axios parses it in the client, so
+    // the client's objects and strings are its own (sharing the fake's strings hid ~30 MB of the bot's
+    // memory at 500 rooms of 500 members in tests/bench/login-scale.ts).
+    const respond = (data: unknown, status = 200, headers: Record<string, unknown> = {}) => ({
+      data: data !== null && typeof data === 'object' && !Buffer.isBuffer(data) ? JSON.stringify(data) : data,
+      status, statusText: String(status), headers, config, request: {},
+    });
     if (path.endsWith('/jslogin')) return respond('window.QRLogin.code = 200; window.QRLogin.uuid = "fakeuuid==";');
     if (path.endsWith('/mmwebwx-bin/login')) {
       const waiting = holdScan;
@@ -155,6 +168,7 @@ export function installWebWechatFake(contacts: RawContact[], opts: FakeOptions =
     }
     if (path.endsWith('/webwxbatchgetcontact')) {
       const wanted = ((body as { List?: { UserName: string }[] })?.List ?? []).map((c) => c.UserName);
+      batches.push(wanted.length);
       const found: RawContact[] = [];
       let memberDetails = 0;
       for (const id of wanted) {
@@ -181,7 +195,8 @@ export function installWebWechatFake(contacts: RawContact[], opts: FakeOptions =
     if (path.endsWith('/synccheck')) {
       // (the real server answers a string that wechat4u does not recognise: it re-inits, then sees 1101)
       if (expired) return respond('window.synccheck={retcode:"1101",selector:"0"}');
-      if (queue.length === 0) await new Promise((r) => setTimeout(r, 30));
+      for (let held = 0; queue.length === 0 && !expired && held < (opts.syncHoldMs ?? 30); held += 30) await new Promise((r) => setTimeout(r, 30));
+      if (expired) return respond('window.synccheck={retcode:"1101",selector:"0"}');
       return respond(`window.synccheck={retcode:"0",selector:"${queue.length ? 2 : 0}"}`);
     }
     if (path.endsWith('/webwxsync')) {
@@ -241,6 +256,7 @@ export function installWebWechatFake(contacts: RawContact[], opts: FakeOptions =
     /** Sends the server refused (with their Ret). */
     refused,
     requests,
+    batches,
     uploads,
     /** Times of the logins (webwxinit) so far. */
     logins,
@@ -291,6 +307,8 @@ export function installWebWechatFake(contacts: RawContact[], opts: FakeOptions =
     /** Slows every media download (big files on a slow line). */
     slowMedia: (ms: number) => void (mediaDelayMs = ms),
     downloads,
+    /** Answers one request of the client (what the installed axios adapter does): for a server over HTTP. */
+    serve: adapter,
     restore: () => {
       axios.defaults.adapter = previous;
     },
