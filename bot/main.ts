@@ -85,7 +85,9 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  log.info({ database: db.embedded ? `embedded (${config.dataDir}/postgres)` : 'DATABASE_URL' }, 'database ready');
+  // (which code runs: `npm start` runs the build of bin/build.js while it matches the sources, see bin/start.js)
+  const code = import.meta.url.includes('/dist/bot/') ? 'compiled (dist/bot)' : 'sources (tsx)';
+  log.info({ database: db.embedded ? `embedded (${config.dataDir}/postgres)` : 'DATABASE_URL', code }, 'database ready');
   const ctx: AppContext = { db, clock: systemClock, log, config, settings, ledgerSecret: db.ledgerSecret };
 
   const wechat = createWechatBot({ name: config.botName, puppet: config.puppet, dataDir: config.dataDir, log });

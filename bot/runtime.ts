@@ -27,7 +27,9 @@ import { createConfirmations } from './ledger/confirm.ts';
 import { attachAdapter, createChatPort, idsChangeAtLogin, type WechatAdapter } from './wechat/adapter.ts';
 import type { WechatBot } from './wechat/bot.ts';
 
-export const SCHEDULES_DIR = path.resolve(import.meta.dirname, '../schedules');
+/** Set by the compiled bot (bin/build.js): its schedules are compiled beside it. */
+declare const __ANTIFRAUD_SCHEDULES_DIR__: string | undefined;
+export const SCHEDULES_DIR = path.resolve(import.meta.dirname, typeof __ANTIFRAUD_SCHEDULES_DIR__ === 'undefined' ? '../schedules' : __ANTIFRAUD_SCHEDULES_DIR__);
 
 export interface RuntimeBot {
   /** WECHATY_NAME of the account (BotAccount.name). */

@@ -29,7 +29,7 @@ async function until(cond: () => boolean, what: string, ms = 30_000): Promise<vo
   throw new Error(`timed out waiting for ${what}`);
 }
 
-/** `npm start` on the test DATA_DIR (npm → tsx → node: the bot is the pid in its lock file). */
+/** `npm start` on the test DATA_DIR (npm → sh → node bin/start.js: the bot is the pid in its lock file). */
 function npmStart() {
   const child = spawn('npm', ['start', '--silent'], {
     env: { ...process.env, DATA_DIR: dir, DATABASE_URL: '', LEDGER_SECRET: '', HTTP_PORT: '0', LOG_LEVEL: 'info' },
@@ -43,7 +43,7 @@ function npmStart() {
   return {
     out: () => out,
     exited,
-    waitFor: async (re: RegExp) => until(() => re.test(out), `${re} in:\n${out}`, 240_000), // (npm + tsx start slowly on a busy machine)
+    waitFor: async (re: RegExp) => until(() => re.test(out), `${re} in:\n${out}`, 240_000), // (npm starts slowly on a busy machine)
   };
 }
 

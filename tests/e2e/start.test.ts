@@ -1,5 +1,6 @@
 // `npm start` with no WeChat reachable: the database comes up, the state is logged, the process
-// stays up, Ctrl-C stops it and its database cleanly, and a second start reuses the data.
+// stays up, Ctrl-C stops it and its database cleanly, and a second start reuses the data. Started as
+// npm starts it (bin/start.js): the compiled bot of `npm install`, or the sources when asked.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -9,9 +10,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'antifraud-start-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-function startBot(): { lines: () => string[]; waitFor: (re: RegExp) => Promise<void>; stop: () => Promise<number | null> } {
-  const child = spawn('node', ['--import', 'tsx', 'bot/main.ts'], {
-    env: { ...process.env, DATA_DIR: dir, DATABASE_URL: '', LEDGER_SECRET: '', HTTP_PORT: '0', LOG_LEVEL: 'info' },
+function startBot(env: Record<string, string> = {}): { lines: () => string[]; waitFor: (re: RegExp) => Promise<void>; stop: () => Promise<number | null> } {
+  const child = spawn('node', ['bin/start.js'], {
+    env: { ...process.env, DATA_DIR: dir, DATABASE_URL: '', LEDGER_SECRET: '', HTTP_PORT: '0', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -37,15 +38,17 @@ describe('npm start without WeChat', () => {
     await first.waitFor(/database ready/);
     await first.waitFor(/waiting for WeChat login|cannot reach the WeChat servers|puppet error/);
     const text = first.lines().join('\n');
+    expect(text).toContain('"code":"compiled (dist/bot)"'); // npm install compiled it (bin/build.js)
     expect(text).toContain('creating the embedded database (first start)');
     expect(text).toContain('migration applied');
     expect(await first.stop()).toBe(0);
     expect(first.lines().join('\n')).toContain('embedded database stopped');
     expect(fs.existsSync(path.join(dir, 'postgres', 'postmaster.pid'))).toBe(false);
 
-    const second = startBot();
+    const second = startBot({ ANTIFRAUD_FROM_SOURCE: '1' });
     await second.waitFor(/database ready/);
     const again = second.lines().join('\n');
+    expect(again).toContain('"code":"sources (tsx)"');
     expect(again).not.toContain('creating the embedded database');
     expect(again).not.toContain('migration applied');
     expect(await second.stop()).toBe(0);

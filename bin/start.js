@@ -1,0 +1,16 @@
+#!/usr/bin/env node
+// `npm start`. Runs the bot compiled at install (dist/bot, see bin/build.js) when it matches the
+// sources and schedules/ holds the same job files, otherwise the TypeScript through tsx (which costs
+// the process about 33 MB more for its whole life). ANTIFRAUD_FROM_SOURCE=1 forces tsx.
+import { botIsCurrent } from './compiled.js';
+
+if (process.env.ANTIFRAUD_FROM_SOURCE !== '1' && botIsCurrent()) {
+  await import('../dist/bot/bot/main.js');
+} else {
+  if (process.env.ANTIFRAUD_FROM_SOURCE !== '1') {
+    process.stderr.write('antifraud-relay: the compiled bot (dist/bot) does not match the sources; running them through tsx (`npm run build` compiles them again)\n');
+  }
+  const { register } = await import('tsx/esm/api');
+  register();
+  await import('../bot/main.ts');
+}
