@@ -17,7 +17,7 @@
 //   block     the longest event-loop block between login and settled: a `#状态` sent at any moment
 //             is answered at most this much later than when the loop is free
 // The bot's process runs as `npm start` runs it: compiled (bin/build.js builds this file's bundle into a
-// temporary directory first) with the environment of package.json's start script (the malloc settings);
+// temporary directory under dist/ first) with the environment of package.json's start script (the malloc settings);
 // BENCH_FROM_SOURCE=1 runs it through tsx instead, BENCH_PLAIN_MALLOC=1 without those settings.
 // Diagnostics: BENCH_TRACE=1 prints the memory every second and after a full GC once settled;
 // BENCH_HEAPPROF=file.heapprofile writes a sampling heap profile (garbage included) from login to
