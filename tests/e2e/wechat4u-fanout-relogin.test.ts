@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshDb, type TestDb } from '../helpers/db.ts';
 import { BOT, rawArticlePush, type RawContact } from '../helpers/wechat4u-fake.ts';
-import { openSettings, startWechat4uRuntime, until, type Wechat4uRuntime } from '../helpers/wechat4u-runtime.ts';
+import { openSettings, startWechat4uRuntime, until, untilFannedOut, type Wechat4uRuntime } from '../helpers/wechat4u-runtime.ts';
 
 const NATIONAL: RawContact = { UserName: '@gh'.padEnd(33, '0'), NickName: '国家反诈中心', VerifyFlag: 24, ContactFlag: 3 };
 const WANG: RawContact = { UserName: '@wang'.padEnd(33, '0'), NickName: '王妈妈', ContactFlag: 3 };
@@ -53,8 +53,7 @@ describe('a re-login in the middle of a fan-out', () => {
     w.fake.scan();
     await until(() => w.fake.epoch() === 1 && w.bot.status().state === 'logged_in', 'the new login', 30_000);
     await w.ready();
-    await until(async () => (await db.pool.query("SELECT 1 FROM delivery WHERE status IN ('pending', 'sending')")).rowCount === 0
-      && (await db.pool.query('SELECT 1 FROM delivery')).rowCount === ROOMS.length, 'the rest of the fan-out', 60_000);
+    await untilFannedOut(db.pool, ROOMS.length, 'the rest of the fan-out', 60_000);
 
     const post = await db.prisma.post.findFirstOrThrow({ where: { title: '警惕刷单诈骗' } });
     for (const r of ROOMS) expect(w.textsTo(r.UserName).filter((t) => t.includes(post.code)), r.NickName).toHaveLength(1);

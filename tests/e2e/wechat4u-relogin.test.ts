@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshDb, importOrgCodes, type TestDb } from '../helpers/db.ts';
 import { BOT, rawArticlePush, type RawContact } from '../helpers/wechat4u-fake.ts';
-import { startWechat4uRuntime, until, type Wechat4uRuntime } from '../helpers/wechat4u-runtime.ts';
+import { startWechat4uRuntime, until, untilFannedOut, type Wechat4uRuntime } from '../helpers/wechat4u-runtime.ts';
 
 const person = (tag: string, name: string): RawContact => ({ UserName: `@${tag.padEnd(32, '0')}`, NickName: name, ContactFlag: 3 });
 const ZHANG = person('zhang', '张老师');
@@ -85,11 +85,8 @@ describe('re-login on wechat4u (every id changes; the old ones are refused)', ()
       FromUserName: NATIONAL.UserName, MsgType: 49, AppMsgType: 5, FileName: '警惕刷单诈骗', Url: 'https://mp.weixin.qq.com/s?__biz=RL&amp;mid=1&amp;idx=1',
       Content: rawArticlePush('国家反诈中心', [{ title: '警惕刷单诈骗', url: 'https://mp.weixin.qq.com/s?__biz=RL&mid=1&idx=1' }]),
     });
-    // Every group's row planned (4 to send, the ambiguous twin skipped) and none left to send: waiting
-    // only for "none pending" could end between the first group's row and the others' (a flake seen
-    // under load: one room had the post 0 times).
-    await until(async () => (await db.pool.query("SELECT 1 FROM delivery WHERE status IN ('pending', 'sending')")).rowCount === 0
-      && (await db.pool.query('SELECT 1 FROM delivery')).rowCount! >= 5, 'the fan-out', 30_000);
+    // Every group's row planned (4 to send, the ambiguous twin skipped) and none left to send.
+    await untilFannedOut(db.pool, 5, 'the fan-out', 30_000);
     const post = await db.prisma.post.findFirstOrThrow({ where: { title: '警惕刷单诈骗' } });
     const rows = await db.pool.query('SELECT g.topic, g.room_id, d.status, d.attempts, d.error FROM delivery d JOIN chat_group g ON g.id = d.group_id ORDER BY g.topic');
     const counts = [WORK, ...CLASSES].map((r) => w.textsTo(r.UserName).filter((t) => t.includes(post.code)).length);

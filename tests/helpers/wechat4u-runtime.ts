@@ -52,6 +52,21 @@ export async function until(cond: () => boolean | Promise<boolean>, what: string
   throw new Error(`gave up waiting for ${what}`);
 }
 
+/**
+ * Waits until at least `planned` delivery rows exist and none is left to send, read in ONE query: as
+ * two queries ("none open", then "enough rows") the wait could end when the first ran before the
+ * fan-out was planned and the second after it, with the rows still being sent (a flake of
+ * wechat4u-relogin.test.ts: its diagnostics showed four rows `sending` and nothing refused).
+ */
+export async function untilFannedOut(pool: TestDb['pool'], planned: number, what: string, ms: number): Promise<void> {
+  await until(async () => {
+    const { open, rows } = (await pool.query<{ open: number; rows: number }>(
+      "SELECT count(*) FILTER (WHERE status IN ('pending', 'sending'))::int AS open, count(*)::int AS rows FROM delivery",
+    )).rows[0];
+    return open === 0 && rows >= planned;
+  }, what, ms);
+}
+
 /** Starts the runtime for one account on wechat4u + the fake; resolves once logged in and ready. */
 export async function startWechat4uRuntime(
   db: TestDb,
