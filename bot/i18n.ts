@@ -1,7 +1,7 @@
 // User-facing Chinese text lives in content/locales/zh-CN/*.yml under dotted keys; code refers to
 // keys. Each area keeps its own file (registry.yml, relay.yml, ledger.yml, …); all are merged.
-// The compiled CLI (bin/build-cli.js) carries the merged texts inlined, so `antifraud --help` does
-// not load the YAML parser; it is used only while those files are what it was built from.
+// The compiled CLI and bot (bin/build.js) carry the merged texts inlined, so `antifraud --help` does
+// not load the YAML parser; a build is used only while those files are what it was built from.
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
