@@ -18,7 +18,8 @@
 //             is answered at most this much later than when the loop is free
 // The bot's process runs as `npm start` runs it: compiled (bin/build.js builds this file's bundle into a
 // temporary directory under dist/ first) with the environment of package.json's start script (the malloc settings);
-// BENCH_FROM_SOURCE=1 runs it through tsx instead, BENCH_PLAIN_MALLOC=1 without those settings.
+// BENCH_FROM_SOURCE=1 runs it through tsx instead, BENCH_PLAIN_MALLOC=1 without those settings;
+// BENCH_NODE_FLAGS="--flag …" adds node/V8 flags to it (e.g. to try heap settings).
 // Diagnostics: BENCH_TRACE=1 prints the memory every second and after a full GC once settled;
 // BENCH_HEAPPROF=file.heapprofile writes a sampling heap profile (garbage included) from login to
 // settled (open it in Chrome DevTools' Memory tab).
@@ -247,10 +248,11 @@ function startScriptEnv(): Record<string, string> {
 }
 
 async function childRun(): Promise<ChildRun> {
-  const env = { ...process.env, ...(process.env.BENCH_PLAIN_MALLOC === '1' ? {} : startScriptEnv()) };
+  const malloc = process.env.BENCH_PLAIN_MALLOC === '1' ? {} : startScriptEnv();
+  const env = { ...process.env, ...malloc };
   const flags = ['--expose-gc', ...(process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? [])];
-  const malloc = process.env.BENCH_PLAIN_MALLOC === '1' ? 'plain malloc' : Object.keys(startScriptEnv()).join(' ') || 'plain malloc';
-  if (process.env.BENCH_FROM_SOURCE === '1') return { args: [...flags, '--import', 'tsx', file], env, how: `through tsx, ${malloc}` };
+  const how = Object.keys(malloc).join(' ') || 'plain malloc';
+  if (process.env.BENCH_FROM_SOURCE === '1') return { args: [...flags, '--import', 'tsx', file], env, how: `through tsx, ${how}` };
   // (inside the project, so that the bundle finds node_modules)
   fs.mkdirSync(path.join(import.meta.dirname, '../../dist'), { recursive: true });
   const out = fs.mkdtempSync(path.join(import.meta.dirname, '../../dist/bench-login-'));
@@ -258,7 +260,7 @@ async function childRun(): Promise<ChildRun> {
   // @ts-expect-error: bin/build.js is plain JavaScript without types
   const { build } = (await import('../../bin/build.js')) as { build(outdir: string, entries: string[]): Promise<number> };
   await build(out, [file]);
-  return { args: [...flags, path.join(out, 'login-scale.js')], env, how: `compiled, ${malloc}` };
+  return { args: [...flags, path.join(out, 'login-scale.js')], env, how: `compiled, ${how}` };
 }
 
 function runChild(run: ChildRun, size: string, capS: number, relogins: number): Promise<Result | string> {

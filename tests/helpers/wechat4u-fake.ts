@@ -123,8 +123,8 @@ export function installWebWechatFake(contacts: RawContact[], opts: FakeOptions =
     requests.push(path);
     const body = typeof config.data === 'string' && config.data.startsWith('{') ? JSON.parse(config.data) : config.data;
     // A JSON answer goes out as text, as the real server sends it: axios parses it in the client, so
-    // the client's objects and strings are its own (sharing the fake's strings hid ~30 MB of the bot's
-    // memory at 500 rooms of 500 members in tests/bench/login-scale.ts).
+    // the client's objects and strings are its own (sharing the fake's strings hid about 30 MB of the
+    // bot's heap, and the parsing's garbage, at 500 rooms of 500 members in tests/bench/login-scale.ts).
     const respond = (data: unknown, status = 200, headers: Record<string, unknown> = {}) => ({
       data: data !== null && typeof data === 'object' && !Buffer.isBuffer(data) ? JSON.stringify(data) : data,
       status, statusText: String(status), headers, config, request: {},
@@ -193,9 +193,8 @@ export function installWebWechatFake(contacts: RawContact[], opts: FakeOptions =
       return respond({ ...ok, ContactList: found, Count: found.length });
     }
     if (path.endsWith('/synccheck')) {
-      // (the real server answers a string that wechat4u does not recognise: it re-inits, then sees 1101)
-      if (expired) return respond('window.synccheck={retcode:"1101",selector:"0"}');
       for (let held = 0; queue.length === 0 && !expired && held < (opts.syncHoldMs ?? 30); held += 30) await new Promise((r) => setTimeout(r, 30));
+      // (the real server answers a string that wechat4u does not recognise: it re-inits, then sees 1101)
       if (expired) return respond('window.synccheck={retcode:"1101",selector:"0"}');
       return respond(`window.synccheck={retcode:"0",selector:"${queue.length ? 2 : 0}"}`);
     }
